@@ -1,0 +1,166 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/slimfront/slimfront/internal/descriptor"
+	"github.com/slimfront/slimfront/llbgen"
+	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/all"
+)
+
+// Build args that override descriptor keys, so CI can switch per job.
+var overrideArgs = map[string]string{"SLIM_PRESET": "preset", "SLIM_VERSION": "version"}
+
+// Build is the gateway entry point.
+func Build(ctx context.Context, c client.Client) (res *client.Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("slimfront internal error (please report): %v\n%s", r, debug.Stack())
+			res = nil
+		}
+	}()
+	return build(ctx, c, all.Registry())
+}
+
+func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client.Result, error) {
+	bc, err := dockerui.NewClient(c)
+	if err != nil {
+		return nil, err
+	}
+	src, err := bc.ReadEntrypoint(ctx, "toml")
+	if err != nil {
+		return nil, err
+	}
+	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{}); err != nil || ok {
+		return res, err
+	}
+
+	app, err := descriptor.Parse(src.SourceMap.Filename, src.SourceMap.Data, reg.Options(overrides(bc.BuildArgs)))
+	if err != nil {
+		return nil, withSource(err, src.SourceMap)
+	}
+	mainCtx, err := bc.MainContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	epoch, err := sourceDateEpoch(bc.BuildArgs)
+	if err != nil {
+		return nil, err
+	}
+	buildPlatform := platforms.DefaultSpec()
+	if len(bc.BuildPlatforms) > 0 {
+		buildPlatform = bc.BuildPlatforms[0]
+	}
+
+	checked := false
+	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, idx int) (*dockerui.BuildResult, error) {
+		target := buildPlatform
+		if platform != nil {
+			target = *platform
+		}
+		target = platforms.Normalize(target)
+		plan, err := reg.Plan(app, presets.Target{Build: buildPlatform, Platform: target})
+		if err != nil {
+			return nil, withSource(err, src.SourceMap)
+		}
+		if idx == 0 && !checked {
+			checked = true
+			if err := checkPaths(ctx, c, *mainCtx, app, plan.Checks, bc); err != nil {
+				return nil, withSource(err, src.SourceMap)
+			}
+		}
+		plan.Image.Labels = append(plan.Image.Labels, labels(bc, epoch)...)
+		r, err := llbgen.Render(ctx, plan, llbgen.Options{
+			BuildPlatform:  buildPlatform,
+			TargetPlatform: target,
+			Context:        *mainCtx,
+			Images:         &imageSource{bc: bc, c: c, multi: bc.MultiPlatformRequested, app: app},
+			SourceMap:      src.SourceMap,
+			Locate:         locator(app),
+			CacheNS:        bc.CacheIDNamespace,
+			Epoch:          epoch,
+		})
+		if err != nil {
+			return nil, withSource(err, src.SourceMap)
+		}
+		def, err := r.State.Marshal(ctx, llb.Platform(target))
+		if err != nil {
+			return nil, fmt.Errorf("marshal LLB: %w", err)
+		}
+		sr, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
+		if err != nil {
+			return nil, err
+		}
+		ref, err := sr.SingleRef()
+		if err != nil {
+			return nil, err
+		}
+		return &dockerui.BuildResult{Reference: ref, Image: r.Image, BaseImage: r.BaseImage, Epoch: epoch}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rb.Finalize()
+}
+
+func overrides(args map[string]string) map[string]string {
+	out := map[string]string{}
+	for arg, key := range overrideArgs {
+		if v, ok := args[arg]; ok && v != "" {
+			out[key] = v
+		}
+	}
+	return out
+}
+
+func sourceDateEpoch(args map[string]string) (*time.Time, error) {
+	v, ok := args["SOURCE_DATE_EPOCH"]
+	if !ok || v == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return nil, fmt.Errorf("build arg SOURCE_DATE_EPOCH=%q: want seconds since 1970 as a non-negative integer", v)
+	}
+	t := time.Unix(n, 0).UTC()
+	return &t, nil
+}
+
+// labels are the OCI annotations every image gets, plus --label values.
+func labels(bc *dockerui.Client, epoch *time.Time) []llbgen.KV {
+	var out []llbgen.KV
+	if epoch != nil {
+		out = append(out, llbgen.KV{Key: "org.opencontainers.image.created", Value: epoch.Format(time.RFC3339)})
+	}
+	opts := bc.BuildOpts().Opts
+	for _, l := range []struct{ key, arg, opt string }{
+		{"org.opencontainers.image.source", "SLIM_SOURCE", "vcs:source"},
+		{"org.opencontainers.image.revision", "SLIM_REVISION", "vcs:revision"},
+	} {
+		v := bc.BuildArgs[l.arg]
+		if v == "" {
+			v = opts[l.opt]
+		}
+		if v != "" {
+			out = append(out, llbgen.KV{Key: l.key, Value: v})
+		}
+	}
+	for _, k := range sortedKeys(bc.Labels) {
+		out = append(out, llbgen.KV{Key: k, Value: bc.Labels[k]})
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

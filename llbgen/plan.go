@@ -1,0 +1,139 @@
+package llbgen
+
+// A Plan is the whole build in language-free terms: ordered stages, each a
+// base plus steps, and the configuration of the final image. Presets produce
+// Plans; llbgen renders them to LLB; other renderers (Dockerfile, summaries)
+// read the same value.
+type Plan struct {
+	Stages []Stage     // in dependency order; the last one is the final image
+	Image  ImageConfig // config of the final image (merged over its base's)
+	Checks []PathCheck // paths that must exist in the build context
+}
+
+// Where selects the platform a stage runs on.
+type Where int
+
+const (
+	// OnTarget stages run on (and produce files for) the target platform.
+	OnTarget Where = iota
+	// OnBuild stages run on the build platform: compilers that
+	// cross-compile for the target run here, without emulation.
+	OnBuild
+)
+
+// Stage is one FROM ... section.
+type Stage struct {
+	Name   string
+	Reason string // one line: why this stage exists
+	Base   Base
+	Where  Where
+	Env    []KV   // set for all steps of the stage
+	Dir    string // working directory for steps ("" = base's)
+	User   string // user for run steps ("" = base's)
+	Steps  []Step
+}
+
+// Base is what a stage starts from: exactly one of Image, Stage or Scratch.
+type Base struct {
+	Image   string // image reference, e.g. "docker.io/library/debian:13-slim"
+	Stage   string // name of an earlier stage
+	Scratch bool
+}
+
+// Step is one of Copy, Run, File.
+type Step struct {
+	Reason string // one line: why this step exists
+	Key    string // descriptor key that asked for it (source-mapped in errors)
+	Copy   *Copy
+	Run    *Run
+	File   *File
+	Dir    *Dir
+}
+
+// Context is the From value of a Copy that reads the main build context.
+const Context = "context"
+
+// Copy copies paths from the build context, a stage or an image.
+type Copy struct {
+	From      string   // Context, a stage name, or "image:<ref>"
+	Src       []string // paths in From; copied into Dest
+	Dest      string   // directory (ends in "/") or file
+	Include   []string // include patterns (only with a directory Src)
+	Exclude   []string
+	Chown     string // "uid:gid", "" = root
+	Mode      uint32 // 0 = keep
+	Parents   bool   // keep the source's parent dirs (like COPY --parents)
+	AllowMiss bool   // a missing source is not an error
+}
+
+// Run executes an argv in the stage.
+type Run struct {
+	Argv    []string
+	Env     []KV
+	Caches  []Cache
+	Secrets []Secret
+	SSH     bool
+	Network Network
+}
+
+// Network is the network mode of a Run.
+type Network int
+
+const (
+	NetDefault Network = iota // the daemon's default (needed to fetch dependencies)
+	NetNone                   // no network: pure compile steps
+)
+
+// Cache is a persistent cache mount (package manager and compiler caches).
+type Cache struct {
+	Target string
+	ID     string // stable id, namespaced by the frontend
+	Locked bool   // sharing=locked instead of shared
+	Chown  int    // uid owning the mount root (0 = root)
+}
+
+// Secret is a BuildKit secret mounted as a file or exposed as an env var.
+type Secret struct {
+	ID     string
+	Target string // file path; "" = /run/secrets/<id>
+	Env    string // env var name instead of a file
+}
+
+// File writes a file with literal contents (passwd entries, configs).
+type File struct {
+	Path  string
+	Data  []byte
+	Mode  uint32
+	Chown string
+}
+
+// Dir creates a directory.
+type Dir struct {
+	Path  string
+	Mode  uint32
+	Chown string
+}
+
+// KV is an ordered key/value pair.
+type KV struct{ Key, Value string }
+
+// ImageConfig is the configuration of the final image. Empty fields keep the
+// base image's value; Env entries replace same-named base entries.
+type ImageConfig struct {
+	Entrypoint []string
+	Cmd        []string
+	User       string
+	Dir        string
+	Env        []KV
+	Ports      []string // "8080/tcp"
+	Labels     []KV
+	StopSignal string
+}
+
+// PathCheck names a path the build context must contain.
+type PathCheck struct {
+	Key  string // descriptor key that names it (for the error location)
+	Path string
+	Dir  bool // must be a directory (false: a file or directory)
+	File bool // must be a regular file
+}

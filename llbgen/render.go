@@ -1,0 +1,267 @@
+package llbgen
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// ImageSource resolves a base image reference for a platform into a state
+// and its image config. The frontend implements it (named contexts, the
+// registry); tests use a fake.
+type ImageSource interface {
+	Image(ctx context.Context, ref string, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error)
+}
+
+// Options are the inputs of Render besides the Plan.
+type Options struct {
+	BuildPlatform  ocispecs.Platform
+	TargetPlatform ocispecs.Platform
+	Context        llb.State   // the main build context
+	Images         ImageSource // base images
+	SourceMap      *llb.SourceMap
+	// Locate maps a descriptor key to its source range; nil or a nil
+	// result leaves the op without a location.
+	Locate  func(key string) *pb.Range
+	CacheNS string     // namespace for cache mount ids
+	Epoch   *time.Time // SOURCE_DATE_EPOCH: timestamps of created files and history
+}
+
+// Result is the rendered final stage and its image config.
+type Result struct {
+	State     llb.State
+	Image     *dockerspec.DockerOCIImage
+	BaseImage *dockerspec.DockerOCIImage // config of the final stage's base image, nil for scratch
+}
+
+type stageOut struct {
+	st    llb.State
+	img   *dockerspec.DockerOCIImage // base config inherited along Base.Stage chains
+	where Where
+}
+
+type renderer struct {
+	opt    Options
+	plan   Plan
+	stages map[string]*stageOut
+}
+
+// Render turns a Plan into LLB for one target platform.
+func Render(ctx context.Context, plan Plan, opt Options) (*Result, error) {
+	if err := Validate(plan); err != nil {
+		return nil, err
+	}
+	r := &renderer{opt: opt, plan: plan, stages: map[string]*stageOut{}}
+	var last *stageOut
+	for i := range plan.Stages {
+		out, err := r.stage(ctx, &plan.Stages[i])
+		if err != nil {
+			return nil, err
+		}
+		r.stages[plan.Stages[i].Name] = out
+		last = out
+	}
+	img := imageConfig(last.img, plan, opt)
+	return &Result{State: last.st, Image: img, BaseImage: last.img}, nil
+}
+
+func (r *renderer) platform(w Where) ocispecs.Platform {
+	if w == OnBuild {
+		return r.opt.BuildPlatform
+	}
+	return r.opt.TargetPlatform
+}
+
+func (r *renderer) stage(ctx context.Context, s *Stage) (*stageOut, error) {
+	p := r.platform(s.Where)
+	out := &stageOut{where: s.Where}
+	switch {
+	case s.Base.Scratch:
+		out.st = llb.Scratch().Platform(p)
+	case s.Base.Stage != "":
+		prev := r.stages[s.Base.Stage]
+		out.st, out.img = prev.st, prev.img
+	default:
+		st, img, err := r.opt.Images.Image(ctx, s.Base.Image, p)
+		if err != nil {
+			return nil, fmt.Errorf("stage %s: base image %s: %w", s.Name, s.Base.Image, err)
+		}
+		out.st, out.img = st, img
+	}
+	for _, kv := range s.Env {
+		out.st = out.st.AddEnv(kv.Key, kv.Value)
+	}
+	if s.Dir != "" {
+		out.st = out.st.Dir(s.Dir)
+	}
+	if s.User != "" {
+		out.st = out.st.User(s.User)
+	}
+	for i, step := range s.Steps {
+		name := fmt.Sprintf("[%s %d/%d] %s", s.Name, i+2, len(s.Steps)+1, Describe(step))
+		c := r.constraints(name, step.Key, p)
+		st, err := r.step(ctx, out.st, step, p, c)
+		if err != nil {
+			return nil, fmt.Errorf("stage %s step %d: %w", s.Name, i+1, err)
+		}
+		out.st = st
+	}
+	return out, nil
+}
+
+func (r *renderer) constraints(name, key string, p ocispecs.Platform) []llb.ConstraintsOpt {
+	c := []llb.ConstraintsOpt{llb.WithCustomName(name), llb.Platform(p)}
+	if r.opt.SourceMap != nil && r.opt.Locate != nil && key != "" {
+		if rng := r.opt.Locate(key); rng != nil {
+			c = append(c, r.opt.SourceMap.Location([]*pb.Range{rng}))
+		}
+	}
+	return c
+}
+
+func (r *renderer) step(ctx context.Context, st llb.State, step Step, p ocispecs.Platform, c []llb.ConstraintsOpt) (llb.State, error) {
+	switch {
+	case step.Copy != nil:
+		return r.copy(ctx, st, step.Copy, p, c)
+	case step.Run != nil:
+		return r.run(st, step.Run, c), nil
+	case step.File != nil:
+		f := step.File
+		fa := llb.Mkdir(path.Dir(f.Path), 0o755, llb.WithParents(true), r.created())
+		fa = fa.Mkfile(f.Path, os.FileMode(f.Mode), f.Data, chown(f.Chown), r.created())
+		return st.File(fa, c...), nil
+	case step.Dir != nil:
+		d := step.Dir
+		return st.File(llb.Mkdir(d.Path, os.FileMode(d.Mode), llb.WithParents(true), chown(d.Chown), r.created()), c...), nil
+	}
+	return st, fmt.Errorf("empty step")
+}
+
+func (r *renderer) created() llb.CreatedTime {
+	t := time.Unix(0, 0).UTC()
+	if r.opt.Epoch != nil {
+		t = *r.opt.Epoch
+	}
+	return llb.WithCreatedTime(t)
+}
+
+func (r *renderer) source(ctx context.Context, from string, p ocispecs.Platform) (llb.State, error) {
+	switch {
+	case from == Context:
+		return r.opt.Context, nil
+	case strings.HasPrefix(from, "image:"):
+		st, _, err := r.opt.Images.Image(ctx, strings.TrimPrefix(from, "image:"), p)
+		return st, err
+	default:
+		return r.stages[from].st, nil
+	}
+}
+
+func (r *renderer) copy(ctx context.Context, st llb.State, c *Copy, p ocispecs.Platform, co []llb.ConstraintsOpt) (llb.State, error) {
+	src, err := r.source(ctx, c.From, p)
+	if err != nil {
+		return st, err
+	}
+	var fa *llb.FileAction
+	for _, s := range c.Src {
+		info := &llb.CopyInfo{
+			CreateDestPath:      true,
+			AllowWildcard:       true,
+			AllowEmptyWildcard:  c.AllowMiss,
+			FollowSymlinks:      true,
+			CopyDirContentsOnly: true,
+			IncludePatterns:     c.Include,
+			ExcludePatterns:     c.Exclude,
+		}
+		if c.Mode != 0 {
+			m := os.FileMode(c.Mode)
+			info.Mode = &llb.ChmodOpt{Mode: m}
+		}
+		opts := []llb.CopyOption{info, r.created()}
+		if c.Chown != "" {
+			opts = append(opts, chown(c.Chown))
+		}
+		dest := c.Dest
+		if c.Parents && strings.HasSuffix(dest, "/") && path.Dir(path.Clean(s)) != "." {
+			dest = path.Join(dest, path.Dir(path.Clean(s))) + "/"
+		}
+		if fa == nil {
+			fa = llb.Copy(src, s, dest, opts...)
+		} else {
+			fa = fa.Copy(src, s, dest, opts...)
+		}
+	}
+	return st.File(fa, co...), nil
+}
+
+func (r *renderer) run(st llb.State, run *Run, c []llb.ConstraintsOpt) llb.State {
+	opts := []llb.RunOption{llb.Args(run.Argv)}
+	for _, kv := range run.Env {
+		opts = append(opts, llb.AddEnv(kv.Key, kv.Value))
+	}
+	for _, m := range run.Caches {
+		sharing := llb.CacheMountShared
+		if m.Locked {
+			sharing = llb.CacheMountLocked
+		}
+		id := m.ID
+		if r.opt.CacheNS != "" {
+			id = r.opt.CacheNS + "/" + id
+		}
+		opts = append(opts, llb.AddMount(m.Target, llb.Scratch(), llb.AsPersistentCacheDir(id, sharing)))
+	}
+	for _, s := range run.Secrets {
+		so := []llb.SecretOption{llb.SecretID(s.ID)}
+		if s.Env != "" {
+			opts = append(opts, llb.AddSecretWithDest(s.ID, nil, append(so, llb.SecretAsEnvName(s.Env))...))
+			continue
+		}
+		target := s.Target
+		if target == "" {
+			target = "/run/secrets/" + s.ID
+		}
+		opts = append(opts, llb.AddSecret(target, so...))
+	}
+	if run.SSH {
+		opts = append(opts, llb.AddSSHSocket())
+	}
+	if run.Network == NetNone {
+		opts = append(opts, llb.Network(pb.NetMode_NONE))
+	}
+	for _, co := range c {
+		opts = append(opts, co)
+	}
+	return st.Run(opts...).Root()
+}
+
+func chown(s string) llb.ChownOpt {
+	uid, gid, _ := ParseOwner(s)
+	return llb.WithUIDGID(uid, gid).(llb.ChownOpt)
+}
+
+// ParseOwner parses "uid" or "uid:gid" (numeric only).
+func ParseOwner(s string) (uid, gid int, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	u, g, hasG := strings.Cut(s, ":")
+	if uid, err = strconv.Atoi(u); err != nil {
+		return 0, 0, fmt.Errorf("owner %q: uid must be numeric", s)
+	}
+	gid = uid
+	if hasG {
+		if gid, err = strconv.Atoi(g); err != nil {
+			return 0, 0, fmt.Errorf("owner %q: gid must be numeric", s)
+		}
+	}
+	return uid, gid, nil
+}

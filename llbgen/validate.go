@@ -1,0 +1,89 @@
+package llbgen
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Validate checks the Plan's internal consistency: unique stage names,
+// references to earlier stages only, exactly one action per step. A Plan
+// that fails here is a preset bug, not a user error.
+func Validate(p Plan) error {
+	if len(p.Stages) == 0 {
+		return errors.New("plan has no stages")
+	}
+	seen := map[string]bool{}
+	var errs []error
+	for _, s := range p.Stages {
+		if s.Name == "" || s.Name == Context || strings.HasPrefix(s.Name, "image:") {
+			errs = append(errs, fmt.Errorf("stage name %q is reserved or empty", s.Name))
+		}
+		if seen[s.Name] {
+			errs = append(errs, fmt.Errorf("stage %q defined twice", s.Name))
+		}
+		n := 0
+		if s.Base.Image != "" {
+			n++
+		}
+		if s.Base.Stage != "" {
+			n++
+			if !seen[s.Base.Stage] {
+				errs = append(errs, fmt.Errorf("stage %q: base stage %q is not an earlier stage", s.Name, s.Base.Stage))
+			}
+		}
+		if s.Base.Scratch {
+			n++
+		}
+		if n != 1 {
+			errs = append(errs, fmt.Errorf("stage %q: base must be exactly one of image, stage, scratch", s.Name))
+		}
+		for i, st := range s.Steps {
+			k := 0
+			for _, set := range []bool{st.Copy != nil, st.Run != nil, st.File != nil, st.Dir != nil} {
+				if set {
+					k++
+				}
+			}
+			if k != 1 {
+				errs = append(errs, fmt.Errorf("stage %q step %d: exactly one of copy, run, file, dir", s.Name, i+1))
+				continue
+			}
+			if st.Copy != nil {
+				f := st.Copy.From
+				if f != Context && !strings.HasPrefix(f, "image:") && !seen[f] {
+					errs = append(errs, fmt.Errorf("stage %q step %d: copy from unknown stage %q", s.Name, i+1, f))
+				}
+				if len(st.Copy.Src) == 0 || st.Copy.Dest == "" {
+					errs = append(errs, fmt.Errorf("stage %q step %d: copy needs sources and a destination", s.Name, i+1))
+				}
+			}
+			if st.Run != nil && len(st.Run.Argv) == 0 {
+				errs = append(errs, fmt.Errorf("stage %q step %d: run with empty argv", s.Name, i+1))
+			}
+		}
+		seen[s.Name] = true
+	}
+	return errors.Join(errs...)
+}
+
+// Describe renders a step as one Dockerfile-like line, used for vertex names
+// and summaries.
+func Describe(s Step) string {
+	switch {
+	case s.Copy != nil:
+		c := s.Copy
+		from := ""
+		if c.From != Context {
+			from = "--from=" + strings.TrimPrefix(c.From, "image:") + " "
+		}
+		return fmt.Sprintf("COPY %s%s %s", from, strings.Join(c.Src, " "), c.Dest)
+	case s.Run != nil:
+		return "RUN " + strings.Join(s.Run.Argv, " ")
+	case s.File != nil:
+		return fmt.Sprintf("FILE %s (%d bytes)", s.File.Path, len(s.File.Data))
+	case s.Dir != nil:
+		return "MKDIR " + s.Dir.Path
+	}
+	return "?"
+}

@@ -1,0 +1,12 @@
+// Package all assembles the registry of every preset slimfront ships.
+package all
+
+import (
+	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/golang"
+)
+
+// Registry returns the presets of every supported language.
+func Registry() *presets.Registry {
+	return presets.NewRegistry(golang.New())
+}

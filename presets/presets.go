@@ -1,0 +1,199 @@
+package presets
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/slimfront/slimfront/internal/descriptor"
+	"github.com/slimfront/slimfront/llbgen"
+)
+
+// Target is what a Plan is made for.
+type Target struct {
+	Build    ocispecs.Platform // where compilers run
+	Platform ocispecs.Platform // what the image is for
+}
+
+// Preset knows how to build one language on each base it supports.
+type Preset interface {
+	Language() string
+	// Bases lists the preset names ("scratch", "distroless", "alpine") it supports.
+	Bases() []string
+	// Plan turns a validated descriptor into a Plan for one target. Errors
+	// about the descriptor are *descriptor.Error so they carry a location.
+	Plan(app *descriptor.App, t Target) (llbgen.Plan, error)
+}
+
+// Registry holds presets by language.
+type Registry struct{ byLang map[string]Preset }
+
+// NewRegistry registers presets; a language registered twice panics at
+// start-up (a programming error, never user input).
+func NewRegistry(ps ...Preset) *Registry {
+	r := &Registry{byLang: map[string]Preset{}}
+	for _, p := range ps {
+		if _, dup := r.byLang[p.Language()]; dup {
+			panic("presets: language registered twice: " + p.Language())
+		}
+		r.byLang[p.Language()] = p
+	}
+	return r
+}
+
+// Lookup returns the preset for a language.
+func (r *Registry) Lookup(lang string) (Preset, bool) {
+	p, ok := r.byLang[lang]
+	return p, ok
+}
+
+// Languages lists the registered languages, sorted.
+func (r *Registry) Languages() []string {
+	var out []string
+	for l := range r.byLang {
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Bases lists every base any preset supports, sorted.
+func (r *Registry) Bases() []string {
+	set := map[string]bool{}
+	for _, p := range r.byLang {
+		for _, b := range p.Bases() {
+			set[b] = true
+		}
+	}
+	var out []string
+	for b := range set {
+		out = append(out, b)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Options for descriptor.Parse from this registry.
+func (r *Registry) Options(overrides map[string]string) descriptor.Options {
+	return descriptor.Options{Languages: r.Languages(), Presets: r.Bases(), Overrides: overrides}
+}
+
+// Plan validates the language/base pair and asks the preset for a Plan.
+func (r *Registry) Plan(app *descriptor.App, t Target) (llbgen.Plan, error) {
+	p, ok := r.Lookup(app.Language)
+	if !ok {
+		return llbgen.Plan{}, descriptor.Errorf(app, "language", "unknown language %q; valid: %s", app.Language, strings.Join(r.Languages(), ", "))
+	}
+	if !contains(p.Bases(), app.Preset) {
+		return llbgen.Plan{}, descriptor.Errorf(app, "preset", "preset %q is not available for %s; valid: %s", app.Preset, app.Language, strings.Join(p.Bases(), ", "))
+	}
+	return p.Plan(app, t)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// DefaultUID is the non-root user every final image runs as unless the
+// descriptor says otherwise (distroless's "nonroot").
+const DefaultUID = 65532
+
+// Owner returns the uid and gid of the descriptor's user (default 65532).
+func Owner(app *descriptor.App) (uid, gid int) {
+	if app.User == "" {
+		return DefaultUID, DefaultUID
+	}
+	uid, gid, err := llbgen.ParseOwner(app.User)
+	if err != nil { // the descriptor validates this; keep the safe default
+		return DefaultUID, DefaultUID
+	}
+	return uid, gid
+}
+
+// UserString is Owner as "uid:gid".
+func UserString(app *descriptor.App) string {
+	uid, gid := Owner(app)
+	return strconv.Itoa(uid) + ":" + strconv.Itoa(gid)
+}
+
+// Accounts returns minimal /etc/passwd and /etc/group contents with root,
+// nobody and the app user, for images built from scratch.
+func Accounts(uid, gid int) (passwd, group []byte) {
+	p := "root:x:0:0:root:/root:/sbin/nologin\n" +
+		"nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
+	g := "root:x:0:\nnobody:x:65534:\n"
+	if uid != 0 && uid != 65534 {
+		p += fmt.Sprintf("nonroot:x:%d:%d:nonroot:/home/nonroot:/sbin/nologin\n", uid, gid)
+	}
+	if gid != 0 && gid != 65534 {
+		g += fmt.Sprintf("nonroot:x:%d:\n", gid)
+	}
+	return []byte(p), []byte(g)
+}
+
+// AppendAccountsScript returns a POSIX sh script that appends the app user to
+// an existing passwd/group pair under dir unless the ids already exist
+// (alpine bases). It runs in a build stage, never in the final image.
+func AppendAccountsScript(dir string, uid, gid int) string {
+	return fmt.Sprintf(`set -eu
+grep -q '^[^:]*:[^:]*:%[3]d:' %[1]s/group || echo 'nonroot:x:%[3]d:' >> %[1]s/group
+grep -q '^[^:]*:[^:]*:%[2]d:' %[1]s/passwd || echo 'nonroot:x:%[2]d:%[3]d:nonroot:/home/nonroot:/sbin/nologin' >> %[1]s/passwd
+`, dir, uid, gid)
+}
+
+// RuntimeConfig fills the parts of the final image config every language
+// shares: user, working dir, env, port.
+func RuntimeConfig(app *descriptor.App, entrypoint []string, defaultDir string) llbgen.ImageConfig {
+	c := llbgen.ImageConfig{Entrypoint: entrypoint, Cmd: []string{}, User: UserString(app), Dir: defaultDir}
+	if app.Workdir != "" {
+		c.Dir = app.Workdir
+	}
+	for _, kv := range app.Env {
+		c.Env = append(c.Env, llbgen.KV{Key: kv.Key, Value: kv.Value})
+	}
+	if app.Port != 0 {
+		c.Ports = []string{strconv.Itoa(app.Port) + "/tcp"}
+		c.Env = append(c.Env, llbgen.KV{Key: "PORT", Value: strconv.Itoa(app.Port)})
+	}
+	c.Labels = []llbgen.KV{
+		{Key: "dev.slimfront.language", Value: app.Language},
+		{Key: "dev.slimfront.preset", Value: app.Preset},
+	}
+	return c
+}
+
+// Includes returns copy steps for [run] include paths into dir.
+func Includes(app *descriptor.App, dir string) []llbgen.Step {
+	var steps []llbgen.Step
+	for i, inc := range app.Run.Include {
+		steps = append(steps, llbgen.Step{
+			Reason: "extra runtime files the descriptor asked for",
+			Key:    fmt.Sprintf("run.include[%d]", i),
+			Copy:   &llbgen.Copy{From: llbgen.Context, Src: []string{inc}, Dest: strings.TrimSuffix(dir, "/") + "/" + strings.TrimSuffix(inc, "/") + suffixFor(inc)},
+		})
+	}
+	return steps
+}
+
+func suffixFor(p string) string {
+	if strings.HasSuffix(p, "/") {
+		return "/"
+	}
+	return ""
+}
+
+// IncludeChecks returns the context checks for [run] include paths.
+func IncludeChecks(app *descriptor.App) []llbgen.PathCheck {
+	var out []llbgen.PathCheck
+	for i, inc := range app.Run.Include {
+		out = append(out, llbgen.PathCheck{Key: fmt.Sprintf("run.include[%d]", i), Path: inc})
+	}
+	return out
+}
