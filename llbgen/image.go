@@ -76,11 +76,11 @@ func imageConfig(base *dockerspec.DockerOCIImage, plan Plan, opt Options) *docke
 		img.Created = nil
 	}
 	final := plan.Stages[len(plan.Stages)-1]
-	for _, s := range final.Steps {
+	for _, g := range Groups(final.Steps) {
 		img.History = append(img.History, ocispecs.History{
 			Created:   created,
-			CreatedBy: Describe(s) + " # slimfront",
-			Comment:   s.Reason,
+			CreatedBy: g.Describe(final.Steps) + " # slimfront",
+			Comment:   final.Steps[g.First].Reason,
 		})
 	}
 	return img

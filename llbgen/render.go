@@ -106,16 +106,79 @@ func (r *renderer) stage(ctx context.Context, s *Stage) (*stageOut, error) {
 	if s.User != "" {
 		out.st = out.st.User(s.User)
 	}
-	for i, step := range s.Steps {
-		name := fmt.Sprintf("[%s %d/%d] %s", s.Name, i+2, len(s.Steps)+1, Describe(step))
+	for _, g := range Groups(s.Steps) {
+		step := s.Steps[g.First]
+		name := fmt.Sprintf("[%s %d/%d] %s", s.Name, g.First+2, len(s.Steps)+1, g.Describe(s.Steps))
 		c := r.constraints(name, step.Key, p)
+		if g.Last > g.First || isFileStep(step) {
+			out.st = r.files(out.st, s.Steps[g.First:g.Last+1], c)
+			continue
+		}
 		st, err := r.step(ctx, out.st, step, p, c)
 		if err != nil {
-			return nil, fmt.Errorf("stage %s step %d: %w", s.Name, i+1, err)
+			return nil, fmt.Errorf("stage %s step %d: %w", s.Name, g.First+1, err)
 		}
 		out.st = st
 	}
 	return out, nil
+}
+
+// Group is a run of steps rendered as one op (and so one layer):
+// consecutive File and Dir steps are merged, others stand alone.
+type Group struct{ First, Last int }
+
+// Groups splits steps into the ops they render to.
+func Groups(steps []Step) []Group {
+	var gs []Group
+	for i := 0; i < len(steps); i++ {
+		j := i
+		if isFileStep(steps[i]) {
+			for j+1 < len(steps) && isFileStep(steps[j+1]) {
+				j++
+			}
+		}
+		gs = append(gs, Group{i, j})
+		i = j
+	}
+	return gs
+}
+
+// Describe joins the descriptions of the group's steps.
+func (g Group) Describe(steps []Step) string {
+	var parts []string
+	for _, st := range steps[g.First : g.Last+1] {
+		parts = append(parts, Describe(st))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func isFileStep(s Step) bool { return s.File != nil || s.Dir != nil }
+
+// files writes files and directories in one FileOp.
+func (r *renderer) files(st llb.State, steps []Step, c []llb.ConstraintsOpt) llb.State {
+	var fa *llb.FileAction
+	for _, s := range steps {
+		if f := s.File; f != nil {
+			fa = chain(fa, func(fa *llb.FileAction) *llb.FileAction {
+				return fa.Mkdir(path.Dir(f.Path), 0o755, llb.WithParents(true), r.created())
+			}, llb.Mkdir(path.Dir(f.Path), 0o755, llb.WithParents(true), r.created()))
+			fa = fa.Mkfile(f.Path, os.FileMode(f.Mode), f.Data, chown(f.Chown), r.created())
+		}
+		if d := s.Dir; d != nil {
+			fa = chain(fa, func(fa *llb.FileAction) *llb.FileAction {
+				return fa.Mkdir(d.Path, os.FileMode(d.Mode), llb.WithParents(true), chown(d.Chown), r.created())
+			}, llb.Mkdir(d.Path, os.FileMode(d.Mode), llb.WithParents(true), chown(d.Chown), r.created()))
+		}
+	}
+	return st.File(fa, c...)
+}
+
+// chain appends to fa, or starts a new action when fa is nil.
+func chain(fa *llb.FileAction, then func(*llb.FileAction) *llb.FileAction, first *llb.FileAction) *llb.FileAction {
+	if fa == nil {
+		return first
+	}
+	return then(fa)
 }
 
 func (r *renderer) constraints(name, key string, p ocispecs.Platform) []llb.ConstraintsOpt {
@@ -134,14 +197,6 @@ func (r *renderer) step(ctx context.Context, st llb.State, step Step, p ocispecs
 		return r.copy(ctx, st, step.Copy, p, c)
 	case step.Run != nil:
 		return r.run(st, step.Run, c), nil
-	case step.File != nil:
-		f := step.File
-		fa := llb.Mkdir(path.Dir(f.Path), 0o755, llb.WithParents(true), r.created())
-		fa = fa.Mkfile(f.Path, os.FileMode(f.Mode), f.Data, chown(f.Chown), r.created())
-		return st.File(fa, c...), nil
-	case step.Dir != nil:
-		d := step.Dir
-		return st.File(llb.Mkdir(d.Path, os.FileMode(d.Mode), llb.WithParents(true), chown(d.Chown), r.created()), c...), nil
 	}
 	return st, fmt.Errorf("empty step")
 }
