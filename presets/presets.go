@@ -86,6 +86,9 @@ func (r *Registry) Plan(app *descriptor.App, t Target) (llbgen.Plan, error) {
 	if !ok {
 		return llbgen.Plan{}, descriptor.Errorf(app, "language", "unknown language %q; valid: %s", app.Language, strings.Join(r.Languages(), ", "))
 	}
+	if app.Preset == "" {
+		app.Preset = DefaultBase
+	}
 	if !contains(p.Bases(), app.Preset) {
 		return llbgen.Plan{}, descriptor.Errorf(app, "preset", "preset %q is not available for %s; valid: %s", app.Preset, app.Language, strings.Join(p.Bases(), ", "))
 	}
@@ -100,6 +103,10 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// DefaultBase is the preset used when the descriptor names none: distroless
+// has CA certificates, tzdata and a non-root user, and no shell.
+const DefaultBase = "distroless"
 
 // DefaultUID is the non-root user every final image runs as unless the
 // descriptor says otherwise (distroless's "nonroot").
