@@ -51,6 +51,7 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 	if err != nil {
 		return nil, withSource(err, src.SourceMap)
 	}
+	reg.ApplyDefaults(app)
 	mainCtx, err := bc.MainContext(ctx)
 	if err != nil {
 		return nil, err

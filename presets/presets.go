@@ -80,14 +80,20 @@ func (r *Registry) Options(overrides map[string]string) descriptor.Options {
 	return descriptor.Options{Languages: r.Languages(), Presets: r.Bases(), Overrides: overrides}
 }
 
+// ApplyDefaults fills descriptor keys left out that every preset needs.
+// Call it once after parsing, before planning (plans run concurrently per
+// platform and must not write to the App).
+func (r *Registry) ApplyDefaults(app *descriptor.App) {
+	if app.Preset == "" {
+		app.Preset = DefaultBase
+	}
+}
+
 // Plan validates the language/base pair and asks the preset for a Plan.
 func (r *Registry) Plan(app *descriptor.App, t Target) (llbgen.Plan, error) {
 	p, ok := r.Lookup(app.Language)
 	if !ok {
 		return llbgen.Plan{}, descriptor.Errorf(app, "language", "unknown language %q; valid: %s", app.Language, strings.Join(r.Languages(), ", "))
-	}
-	if app.Preset == "" {
-		app.Preset = DefaultBase
 	}
 	if !contains(p.Bases(), app.Preset) {
 		return llbgen.Plan{}, descriptor.Errorf(app, "preset", "preset %q is not available for %s; valid: %s", app.Preset, app.Language, strings.Join(p.Bases(), ", "))

@@ -105,6 +105,7 @@ func (p *planFlags) load() (*descriptor.App, llbgen.Plan, ocispecs.Platform, err
 	if err != nil {
 		return nil, llbgen.Plan{}, target, err
 	}
+	reg.ApplyDefaults(app)
 	plan, err := reg.Plan(app, presets.Target{Build: platforms.Normalize(platforms.DefaultSpec()), Platform: target})
 	return app, plan, target, err
 }
