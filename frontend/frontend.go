@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -25,13 +26,16 @@ var overrideArgs = map[string]string{"SLIM_PRESET": "preset", "SLIM_VERSION": "v
 
 // Build is the gateway entry point.
 func Build(ctx context.Context, c client.Client) (res *client.Result, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("slimfront internal error (please report): %v\n%s", r, debug.Stack())
-			res = nil
-		}
-	}()
+	defer recoverInto(&err)
 	return build(ctx, c, all.Registry())
+}
+
+// recoverInto turns a panic into an error result: the daemon must never lose
+// a build to a frontend bug without a message.
+func recoverInto(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("slimfront internal error (please report it with this message): %v\n%s", r, debug.Stack())
+	}
 }
 
 func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client.Result, error) {
@@ -65,8 +69,15 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 		buildPlatform = bc.BuildPlatforms[0]
 	}
 
+	scanner, err := sbomScanner(ctx, c, bc)
+	if err != nil {
+		return nil, err
+	}
+	var scanTargets sync.Map // platform id -> *llbgen.Result
+
 	checked := false
-	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, idx int) (*dockerui.BuildResult, error) {
+	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, idx int) (_ *dockerui.BuildResult, err error) {
+		defer recoverInto(&err) // runs in its own goroutine: Build's recover cannot see it
 		target := buildPlatform
 		if platform != nil {
 			target = *platform
@@ -108,10 +119,16 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 		if err != nil {
 			return nil, err
 		}
+		scanTargets.Store(platforms.FormatAll(target), r)
 		return &dockerui.BuildResult{Reference: ref, Image: r.Image, BaseImage: r.BaseImage, Epoch: epoch}, nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if scanner != nil {
+		if err := attachSBOMs(ctx, c, rb, scanner, &scanTargets); err != nil {
+			return nil, err
+		}
 	}
 	return rb.Finalize()
 }

@@ -41,6 +41,10 @@ type Result struct {
 	State     llb.State
 	Image     *dockerspec.DockerOCIImage
 	BaseImage *dockerspec.DockerOCIImage // config of the final stage's base image, nil for scratch
+	// Stages are the other stages' final states by name (SBOM scanners
+	// look at build stages too: what went into the image, not only what
+	// is left in it).
+	Stages map[string]llb.State
 }
 
 type stageOut struct {
@@ -71,7 +75,11 @@ func Render(ctx context.Context, plan Plan, opt Options) (*Result, error) {
 		last = out
 	}
 	img := imageConfig(last.img, plan, opt)
-	return &Result{State: last.st, Image: img, BaseImage: last.img}, nil
+	others := map[string]llb.State{}
+	for _, s := range plan.Stages[:len(plan.Stages)-1] {
+		others[s.Name] = r.stages[s.Name].st
+	}
+	return &Result{State: last.st, Image: img, BaseImage: last.img, Stages: others}, nil
 }
 
 func (r *renderer) platform(w Where) ocispecs.Platform {
