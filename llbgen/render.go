@@ -165,28 +165,46 @@ func isFileStep(s Step) bool { return s.File != nil || s.Dir != nil }
 // files writes files and directories in one FileOp.
 func (r *renderer) files(st llb.State, steps []Step, c []llb.ConstraintsOpt) llb.State {
 	var fa *llb.FileAction
+	add := func(a *llb.FileAction, then func(*llb.FileAction) *llb.FileAction) {
+		if fa == nil {
+			fa = a
+		} else {
+			fa = then(fa)
+		}
+	}
+	parents := func(p string) {
+		if dir := path.Dir(p); dir != "/" {
+			// parents are plain root-owned 0755 dirs, whatever the leaf's mode
+			add(llb.Mkdir(dir, 0o755, llb.WithParents(true), r.created()), func(fa *llb.FileAction) *llb.FileAction {
+				return fa.Mkdir(dir, 0o755, llb.WithParents(true), r.created())
+			})
+		}
+	}
 	for _, s := range steps {
 		if f := s.File; f != nil {
-			fa = chain(fa, func(fa *llb.FileAction) *llb.FileAction {
-				return fa.Mkdir(path.Dir(f.Path), 0o755, llb.WithParents(true), r.created())
-			}, llb.Mkdir(path.Dir(f.Path), 0o755, llb.WithParents(true), r.created()))
-			fa = fa.Mkfile(f.Path, os.FileMode(f.Mode), f.Data, chown(f.Chown), r.created())
+			parents(f.Path)
+			add(llb.Mkfile(f.Path, os.FileMode(f.Mode), f.Data, chown(f.Chown), r.created()), func(fa *llb.FileAction) *llb.FileAction {
+				return fa.Mkfile(f.Path, os.FileMode(f.Mode), f.Data, chown(f.Chown), r.created())
+			})
 		}
 		if d := s.Dir; d != nil {
-			fa = chain(fa, func(fa *llb.FileAction) *llb.FileAction {
-				return fa.Mkdir(d.Path, os.FileMode(d.Mode), llb.WithParents(true), chown(d.Chown), r.created())
-			}, llb.Mkdir(d.Path, os.FileMode(d.Mode), llb.WithParents(true), chown(d.Chown), r.created()))
+			parents(d.Path)
+			if d.Mode&0o7000 == 0 {
+				add(llb.Mkdir(d.Path, os.FileMode(d.Mode), llb.WithParents(true), chown(d.Chown), r.created()), func(fa *llb.FileAction) *llb.FileAction {
+					return fa.Mkdir(d.Path, os.FileMode(d.Mode), llb.WithParents(true), chown(d.Chown), r.created())
+				})
+				continue
+			}
+			// Mkdir keeps only the permission bits; a copy sets sticky,
+			// setuid and setgid bits too (e.g. /tmp 1777).
+			empty := llb.Scratch().File(llb.Mkdir("/d", 0o755, r.created()))
+			info := &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: os.FileMode(d.Mode)}, CreateDestPath: true}
+			add(llb.Copy(empty, "/d", d.Path, info, chown(d.Chown), r.created()), func(fa *llb.FileAction) *llb.FileAction {
+				return fa.Copy(empty, "/d", d.Path, info, chown(d.Chown), r.created())
+			})
 		}
 	}
 	return st.File(fa, c...)
-}
-
-// chain appends to fa, or starts a new action when fa is nil.
-func chain(fa *llb.FileAction, then func(*llb.FileAction) *llb.FileAction, first *llb.FileAction) *llb.FileAction {
-	if fa == nil {
-		return first
-	}
-	return then(fa)
 }
 
 func (r *renderer) constraints(name, key string, p ocispecs.Platform) []llb.ConstraintsOpt {

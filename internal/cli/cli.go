@@ -16,6 +16,7 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/slimfront/slimfront/internal/descriptor"
+	"github.com/slimfront/slimfront/internal/dockerfile"
 	"github.com/slimfront/slimfront/internal/ocitar"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
@@ -37,10 +38,15 @@ Usage:
   slim llb  [-f slim.toml] [--platform ...] [--preset P] [--version V]
         print the LLB the frontend would solve, as JSON (offline: base images
         are not resolved)
+  slim dockerfile [-f slim.toml] [--platform ...] [--preset P] [--version V]
+        print the equivalent multi-stage Dockerfile (eject to Podman, kaniko, ...)
+        e.g. slim dockerfile -f slim.toml > Dockerfile && docker buildx build .
   slim size [--budget 15MB] IMAGE.tar
         size report of an OCI image tar (docker buildx build --output
         type=oci,dest=IMAGE.tar): per platform, layers compressed and
         uncompressed; over --budget (or size_budget in -f slim.toml) exits 1
+  slim files IMAGE.tar
+        list every file of every layer (mode, uid:gid, size, name), per platform
   slim -version
 
 Exit codes: 0 ok, 1 failure (invalid descriptor, over budget, unreadable image), 2 usage.
@@ -62,10 +68,12 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return ExitOK
-	case "plan", "llb":
+	case "plan", "llb", "dockerfile":
 		return planCmd(args[0], args[1:], stdout, stderr)
 	case "size":
 		return sizeCmd(args[1:], stdout, stderr)
+	case "files":
+		return filesCmd(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "slim: unknown command %q\n\n%s", args[0], usage)
 	return ExitUsage
@@ -88,11 +96,14 @@ func (p *planFlags) load() (*descriptor.App, llbgen.Plan, ocispecs.Platform, err
 	if err != nil {
 		return nil, llbgen.Plan{}, ocispecs.Platform{}, err
 	}
-	target, err := platforms.Parse(p.platform)
-	if err != nil {
-		return nil, llbgen.Plan{}, ocispecs.Platform{}, fmt.Errorf("--platform: %w", err)
+	target := ocispecs.Platform{OS: dockerfile.PortableOS, Architecture: dockerfile.PortableArch}
+	if p.platform != "" {
+		t, err := platforms.Parse(p.platform)
+		if err != nil {
+			return nil, llbgen.Plan{}, ocispecs.Platform{}, fmt.Errorf("--platform: %w", err)
+		}
+		target = platforms.Normalize(t)
 	}
-	target = platforms.Normalize(target)
 	ov := map[string]string{}
 	if p.preset != "" {
 		ov["preset"] = p.preset
@@ -118,12 +129,24 @@ func planCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
+	portable := cmd == "dockerfile" && !flagSet(fs, "platform")
+	if portable {
+		pf.platform = ""
+	}
 	_, plan, target, err := pf.load()
 	if err != nil {
 		return fail(stderr, err)
 	}
-	if cmd == "plan" {
+	switch cmd {
+	case "plan":
 		fmt.Fprint(stdout, llbgen.Format(plan))
+		return ExitOK
+	case "dockerfile":
+		df, err := dockerfile.Render(plan, dockerfile.Options{Source: filepath.Base(pf.file), Platform: platforms.Format(target), Portable: portable})
+		if err != nil {
+			return fail(stderr, err)
+		}
+		fmt.Fprint(stdout, df)
 		return ExitOK
 	}
 	res, err := llbgen.Render(context.Background(), plan, llbgen.Options{
@@ -230,4 +253,48 @@ func human(n int64) string {
 		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+func filesCmd(args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintln(stderr, "usage: slim files IMAGE.tar")
+		return ExitUsage
+	}
+	l, err := ocitar.Open(args[0])
+	if err != nil {
+		return fail(stderr, err)
+	}
+	for _, img := range l.Images {
+		fmt.Fprintf(stdout, "# %s\n", platforms.Format(img.Platform))
+		files, err := l.Files(img)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		for _, f := range files {
+			name := f.Name
+			if f.Linkname != "" {
+				name += " -> " + f.Linkname
+			}
+			fmt.Fprintf(stdout, "%c %04o %d:%d %9d %s\n", typeChar(f.Type), f.Mode&0o7777, f.UID, f.GID, f.Size, name)
+		}
+	}
+	return ExitOK
+}
+
+func typeChar(t byte) rune {
+	switch t {
+	case '5':
+		return 'd'
+	case '2':
+		return 'l'
+	case '1':
+		return 'h'
+	}
+	return '-'
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -1,0 +1,71 @@
+package dockerfile
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/slimfront/slimfront/internal/descriptor"
+	"github.com/slimfront/slimfront/llbgen"
+	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/all"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestRenderedDockerfilesMatchGolden(t *testing.T) {
+	reg := all.Registry()
+	for _, preset := range []string{"scratch", "distroless", "alpine"} {
+		t.Run(preset, func(t *testing.T) {
+			src, err := os.ReadFile("../../examples/go-router/slim.toml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			app, err := descriptor.Parse("slim.toml", src, reg.Options(map[string]string{"preset": preset}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			reg.ApplyDefaults(app)
+			target := ocispecs.Platform{OS: PortableOS, Architecture: PortableArch}
+			plan, err := reg.Plan(app, presets.Target{Build: ocispecs.Platform{OS: "linux", Architecture: "amd64"}, Platform: target})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Render(plan, Options{Source: "slim.toml", Portable: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "go-router-"+preset+".Dockerfile")
+			if *update {
+				os.MkdirAll("testdata", 0o755)
+				os.WriteFile(golden, []byte(got), 0o644)
+			}
+			want, _ := os.ReadFile(golden)
+			if got != string(want) {
+				t.Errorf("differs from %s (go test ./internal/dockerfile -update):\n%s", golden, got)
+			}
+		})
+	}
+}
+
+func TestFilesWithoutTrailingNewlineAreRefused(t *testing.T) {
+	plan := llbgen.Plan{Stages: []llbgen.Stage{
+		{Name: "b", Base: llbgen.Base{Image: "img:1"}},
+		{Name: "f", Base: llbgen.Base{Scratch: true}, Steps: []llbgen.Step{{File: &llbgen.File{Path: "/x", Data: []byte("no newline"), Mode: 0o644}}}},
+	}}
+	if _, err := Render(plan, Options{}); err == nil || !strings.Contains(err.Error(), "/x") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestScratchOnlyPlansCannotWriteFiles(t *testing.T) {
+	plan := llbgen.Plan{Stages: []llbgen.Stage{
+		{Name: "f", Base: llbgen.Base{Scratch: true}, Steps: []llbgen.Step{{Dir: &llbgen.Dir{Path: "/tmp", Mode: 0o1777}}}},
+	}}
+	if _, err := Render(plan, Options{}); err == nil {
+		t.Fatal("want an error: no image with a shell to prepare files")
+	}
+}
