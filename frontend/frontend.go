@@ -102,6 +102,7 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 			SourceMap:      src.SourceMap,
 			Locate:         locator(app),
 			CacheNS:        bc.CacheIDNamespace,
+			NoCache:        bc.IsNoCache,
 			Epoch:          epoch,
 		})
 		if err != nil {

@@ -37,6 +37,12 @@ func Format(p Plan) string {
 				for _, c := range st.Run.Caches {
 					fmt.Fprintf(&b, " [cache %s=%s]", c.ID, c.Target)
 				}
+				for _, sec := range st.Run.Secrets {
+					fmt.Fprintf(&b, " [secret %s]", sec.ID)
+				}
+				if st.Run.SSH {
+					b.WriteString(" [ssh]")
+				}
 				if st.Run.Network == NetNone {
 					b.WriteString(" [no network]")
 				}

@@ -33,6 +33,9 @@ type Options struct {
 	// result leaves the op without a location.
 	Locate  func(key string) *pb.Range
 	CacheNS string     // namespace for cache mount ids
+	// NoCache reports whether a stage's steps must run even when cached
+	// (`--no-cache`, `--no-cache-filter`); nil means never.
+	NoCache func(stage string) bool
 	Epoch   *time.Time // SOURCE_DATE_EPOCH: timestamps of created files and history
 }
 
@@ -118,6 +121,9 @@ func (r *renderer) stage(ctx context.Context, s *Stage) (*stageOut, error) {
 		step := s.Steps[g.First]
 		name := fmt.Sprintf("[%s %d/%d] %s", s.Name, g.First+2, len(s.Steps)+1, g.Describe(s.Steps))
 		c := r.constraints(name, step.Key, p)
+		if r.opt.NoCache != nil && r.opt.NoCache(s.Name) {
+			c = append(c, llb.IgnoreCache)
+		}
 		if g.Last > g.First || isFileStep(step) {
 			out.st = r.files(out.st, s.Steps[g.First:g.Last+1], c)
 			continue

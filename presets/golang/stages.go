@@ -42,6 +42,9 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 		Env:    env,
 		Dir:    "/src",
 	}
+	if len(app.Build.Packages) > 0 {
+		st.Steps = append(st.Steps, presets.AptInstall(app, app.Build.Packages))
+	}
 	deps := app.Deps
 	if len(deps) == 0 {
 		deps = []string{"go.mod"}
@@ -50,7 +53,7 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 		llbgen.Step{Reason: "dependency manifests alone, so a source edit keeps the download cached", Key: "deps",
 			Copy: &llbgen.Copy{From: llbgen.Context, Src: deps, Dest: "/src/", Parents: true}},
 		llbgen.Step{Reason: "download modules into a cache mount shared by all builds", Key: "deps",
-			Run: &llbgen.Run{Argv: []string{"go", "mod", "download"}, Caches: []llbgen.Cache{mod}}},
+			Run: presets.FetchRun(app, &llbgen.Run{Argv: []string{"go", "mod", "download"}, Caches: []llbgen.Cache{mod}})},
 		llbgen.Step{Reason: "the sources, after dependencies", Key: "entrypoint",
 			Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: "/src/"}},
 	)
