@@ -32,7 +32,7 @@ type Options struct {
 	// Locate maps a descriptor key to its source range; nil or a nil
 	// result leaves the op without a location.
 	Locate  func(key string) *pb.Range
-	CacheNS string     // namespace for cache mount ids
+	CacheNS string // namespace for cache mount ids
 	// NoCache reports whether a stage's steps must run even when cached
 	// (`--no-cache`, `--no-cache-filter`); nil means never.
 	NoCache func(stage string) bool
