@@ -4,9 +4,10 @@ package all
 import (
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/golang"
+	"github.com/slimfront/slimfront/presets/node"
 )
 
 // Registry returns the presets of every supported language.
 func Registry() *presets.Registry {
-	return presets.NewRegistry(golang.New())
+	return presets.NewRegistry(golang.New(), node.New())
 }

@@ -1,0 +1,188 @@
+// Package node is the Node.js preset: production dependencies installed from
+// the lockfile (npm, yarn 1 or pnpm) in a builder stage, an optional build
+// script run with the dev dependencies, and a final image on distroless
+// nodejs, scratch (the node binary and exactly its shared libraries) or
+// alpine. npm, yarn and pnpm never reach the final image.
+package node
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/slimfront/slimfront/internal/descriptor"
+	"github.com/slimfront/slimfront/llbgen"
+	"github.com/slimfront/slimfront/presets"
+)
+
+// DefaultVersion is the Node major used when the descriptor names none.
+const DefaultVersion = "22"
+
+// Versions are the Node majors with a distroless nodejs image.
+var Versions = []string{"22", "24"}
+
+const (
+	appDir = "/app"
+	// nodeBin is where the node binary sits in distroless and scratch
+	// images (distroless's own path).
+	nodeBin = "/nodejs/bin/node"
+	// signalsFile is the preload that makes node as PID 1 exit on
+	// SIGTERM/SIGINT when the app has no handler of its own.
+	signalsFile = "/usr/lib/slimfront/signals.cjs"
+	caBundle    = "/etc/ssl/certs/ca-certificates.crt"
+	alpineImage = "alpine:3.22"
+)
+
+// Preset is the Node preset.
+type Preset struct{}
+
+// New returns the Node preset.
+func New() Preset { return Preset{} }
+
+func (Preset) Language() string { return "node" }
+func (Preset) Bases() []string  { return []string{"alpine", "distroless", "scratch"} }
+
+// Plan builds the Plan for one target platform. Dependencies with native
+// addons compile in the builder, so builder stages run on the target
+// platform (like `npm ci` in a Dockerfile).
+func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
+	version := app.Version
+	if version == "" {
+		version = DefaultVersion
+	}
+	if !contains(Versions, version) {
+		return llbgen.Plan{}, descriptor.Errorf(app, "version", "Node version %q is not supported; valid: %s (a major version; default %s)", version, strings.Join(Versions, ", "), DefaultVersion)
+	}
+	script, args, err := entrypoint(app)
+	if err != nil {
+		return llbgen.Plan{}, err
+	}
+	pm, deps, err := packageManager(app)
+	if err != nil {
+		return llbgen.Plan{}, err
+	}
+	if app.Preset != "alpine" && app.Preset != "distroless" && app.Preset != "scratch" {
+		return llbgen.Plan{}, descriptor.Errorf(app, "preset", "preset %q is not available for node; valid: alpine, distroless, scratch", app.Preset)
+	}
+
+	b := newBuild(app, version, pm, deps)
+	plan := llbgen.Plan{Checks: checks(app, script, deps)}
+	plan.Stages = b.stages()
+	uid, gid := presets.Owner(app)
+	own := fmt.Sprintf("%d:%d", uid, gid)
+
+	node := nodeBin
+	var final llbgen.Stage
+	switch app.Preset {
+	case "distroless":
+		final = llbgen.Stage{Name: "final", Reason: "distroless nodejs: node, glibc, libstdc++, CA certificates, tzdata, passwd, no shell",
+			Base: llbgen.Base{Image: distrolessImage(version)}}
+	case "scratch":
+		libs := llbgen.Stage{Name: "libs", Reason: "collect the shared libraries node and the native addons load",
+			Base: llbgen.Base{Stage: b.prodStage}, Where: llbgen.OnTarget,
+			Steps: []llbgen.Step{presets.ClosureStep("/closure", b.nodePath, appDir+"/node_modules")}}
+		plan.Stages = append(plan.Stages, libs)
+		final = scratchStage(b, uid, gid)
+	case "alpine":
+		acc := llbgen.Stage{Name: "accounts", Reason: "add the non-root user to alpine's account files",
+			Base: llbgen.Base{Stage: "toolchain"}, Where: llbgen.OnTarget,
+			Steps: []llbgen.Step{
+				{Reason: "alpine's account files", Copy: &llbgen.Copy{From: "image:" + alpineImage, Src: []string{"/etc/passwd", "/etc/group"}, Dest: "/accounts/"}},
+				{Reason: "append the non-root user", Run: &llbgen.Run{Argv: []string{"sh", "-c", presets.AppendAccountsScript("/accounts", uid, gid)}, Network: llbgen.NetNone}},
+			}}
+		libs := llbgen.Stage{Name: "libs", Reason: "collect the shared libraries node and the native addons load (libstdc++, libgcc)",
+			Base: llbgen.Base{Stage: b.prodStage}, Where: llbgen.OnTarget,
+			Steps: []llbgen.Step{presets.ClosureStep("/closure", b.nodePath, appDir+"/node_modules")}}
+		plan.Stages = append(plan.Stages, acc, libs)
+		final = llbgen.Stage{Name: "final", Reason: "alpine: a small userland with a shell, for debugging; node without npm/yarn",
+			Base: llbgen.Base{Image: alpineImage},
+			Steps: []llbgen.Step{
+				{Reason: "the non-root user", Copy: &llbgen.Copy{From: acc.Name, Src: []string{"/accounts/passwd", "/accounts/group"}, Dest: "/etc/"}},
+				{Reason: "home of the non-root user", Dir: &llbgen.Dir{Path: "/home/nonroot", Mode: 0o700, Chown: own}},
+				{Reason: "the libraries node and the native addons load", Copy: &llbgen.Copy{From: libs.Name, Src: []string{"/closure/"}, Dest: "/"}},
+				{Reason: "the node binary alone (npm, yarn and corepack stay in the builder)", Copy: &llbgen.Copy{From: "toolchain", Src: []string{b.nodePath}, Dest: nodeBin}},
+			}}
+	}
+	final.Where = llbgen.OnTarget
+	final.Steps = append(final.Steps, llbgen.Step{
+		Reason: "preload: exit on SIGTERM/SIGINT when the app has no handler (node as PID 1 ignores them)",
+		File:   &llbgen.File{Path: signalsFile, Data: []byte(signalsJS), Mode: 0o644},
+	})
+	final.Steps = append(final.Steps, llbgen.Step{
+		Reason: "production dependencies only, from the lockfile",
+		Key:    "deps",
+		Copy:   &llbgen.Copy{From: b.prodStage, Src: []string{appDir + "/node_modules"}, Dest: appDir + "/node_modules"},
+	})
+	final.Steps = append(final.Steps, presets.Includes(app, appDir)...)
+	final.Steps = append(final.Steps, b.sourcesStep())
+	plan.Stages = append(plan.Stages, final)
+
+	argv := []string{node, "--require", signalsFile, appDir + "/" + script}
+	plan.Image = presets.RuntimeConfig(app, append(argv, args...), appDir)
+	env := []llbgen.KV{{Key: "NODE_ENV", Value: "production"}}
+	if app.Preset == "scratch" {
+		// node trusts its built-in Mozilla roots; also trust the system
+		// bundle shipped in the image (site CAs added in the builder).
+		env = append(env, llbgen.KV{Key: "NODE_EXTRA_CA_CERTS", Value: caBundle})
+	}
+	for _, kv := range env {
+		if !hasEnv(app, kv.Key) {
+			plan.Image.Env = append([]llbgen.KV{kv}, plan.Image.Env...)
+		}
+	}
+	return plan, nil
+}
+
+func distrolessImage(version string) string {
+	return "gcr.io/distroless/nodejs" + version + "-debian13:nonroot"
+}
+
+// entrypoint returns the script (relative to the app dir) and its arguments.
+func entrypoint(app *descriptor.App) (script string, args []string, err error) {
+	if len(app.Entrypoint.Argv) > 0 {
+		script, args = app.Entrypoint.Argv[0], app.Entrypoint.Argv[1:]
+	} else {
+		script = app.Entrypoint.Path
+	}
+	script = strings.TrimPrefix(path.Clean(script), "./")
+	if script == "" || script == "." || strings.HasPrefix(script, "/") || strings.HasPrefix(script, "..") || script == "node" {
+		return "", nil, descriptor.Errorf(app, "entrypoint", "Node entrypoint must be the main script inside the build context, like \"server.js\" or [\"dist/server.js\", \"--flag\"]")
+	}
+	return script, args, nil
+}
+
+func checks(app *descriptor.App, script string, deps []string) []llbgen.PathCheck {
+	var cs []llbgen.PathCheck
+	if app.Build.Script == "" { // with a build script it may be a build output (dist/server.js)
+		cs = append(cs, llbgen.PathCheck{Key: "entrypoint", Path: script})
+	}
+	given := map[string]bool{}
+	for i, d := range app.Deps {
+		given[d] = true
+		cs = append(cs, llbgen.PathCheck{Key: fmt.Sprintf("deps[%d]", i), Path: d, File: true})
+	}
+	for _, d := range deps {
+		if !given[d] {
+			cs = append(cs, llbgen.PathCheck{Key: "deps", Path: d, File: true})
+		}
+	}
+	return append(cs, presets.IncludeChecks(app)...)
+}
+
+func hasEnv(app *descriptor.App, key string) bool {
+	for _, kv := range app.Env {
+		if kv.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,244 @@
+package node
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/slimfront/slimfront/internal/descriptor"
+	"github.com/slimfront/slimfront/llbgen"
+	"github.com/slimfront/slimfront/presets"
+)
+
+// pm is a package manager: how to install from its lockfile and run a script.
+type pm struct {
+	name     string
+	lockfile string
+	install  []string // with dev dependencies, frozen lockfile
+	prod     []string // production dependencies only, frozen lockfile
+	run      []string // + script name
+	env      []llbgen.KV
+	caches   []llbgen.Cache
+}
+
+var managers = []pm{{
+	name:     "npm",
+	lockfile: "package-lock.json",
+	install:  []string{"npm", "ci"},
+	prod:     []string{"npm", "ci", "--omit=dev"},
+	run:      []string{"npm", "run"},
+	caches:   []llbgen.Cache{{Target: "/root/.npm", ID: "npm"}},
+}, {
+	name:     "npm",
+	lockfile: "npm-shrinkwrap.json",
+	install:  []string{"npm", "ci"},
+	prod:     []string{"npm", "ci", "--omit=dev"},
+	run:      []string{"npm", "run"},
+	caches:   []llbgen.Cache{{Target: "/root/.npm", ID: "npm"}},
+}, {
+	name:     "yarn",
+	lockfile: "yarn.lock",
+	install:  []string{"yarn", "install", "--frozen-lockfile", "--non-interactive"},
+	prod:     []string{"yarn", "install", "--frozen-lockfile", "--non-interactive", "--production"},
+	run:      []string{"yarn", "run"},
+	env:      []llbgen.KV{{Key: "YARN_CACHE_FOLDER", Value: "/root/.cache/yarn"}},
+	caches:   []llbgen.Cache{{Target: "/root/.cache/yarn", ID: "yarn", Locked: true}}, // yarn 1's cache is not safe for concurrent writers
+}, {
+	name:     "pnpm",
+	lockfile: "pnpm-lock.yaml",
+	install:  []string{"corepack", "pnpm", "install", "--frozen-lockfile", "--store-dir", "/root/.cache/pnpm-store"},
+	prod:     []string{"corepack", "pnpm", "install", "--frozen-lockfile", "--prod", "--store-dir", "/root/.cache/pnpm-store"},
+	run:      []string{"corepack", "pnpm", "run"},
+	// without a packageManager field, the pnpm release this corepack knows
+	// (signature keys of newer releases may postdate an older corepack;
+	// corepack 0.34's own error message misnames this variable)
+	env:    []llbgen.KV{{Key: "COREPACK_DEFAULT_TO_LATEST", Value: "0"}},
+	caches: []llbgen.Cache{{Target: "/root/.cache/pnpm-store", ID: "pnpm-store"}, {Target: "/root/.cache/node/corepack", ID: "corepack"}},
+}}
+
+// packageManager picks the package manager from the lockfile in deps and
+// returns the dependency files to copy (package.json added when left out).
+func packageManager(app *descriptor.App) (pm, []string, error) {
+	deps := app.Deps
+	if len(deps) == 0 {
+		deps = []string{"package.json", "package-lock.json"}
+	}
+	var found []pm
+	hasManifest := false
+	for _, d := range deps {
+		if path.Base(d) == "package.json" {
+			hasManifest = true
+		}
+		for _, m := range managers {
+			if path.Base(d) == m.lockfile {
+				found = append(found, m)
+			}
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return pm{}, nil, descriptor.Errorf(app, "deps", "no lockfile in deps: add package-lock.json (npm), yarn.lock (yarn) or pnpm-lock.yaml (pnpm) next to package.json, so the install is reproducible (npm install --package-lock-only creates one)")
+	case len(found) > 1 && found[0].name != found[1].name:
+		return pm{}, nil, descriptor.Errorf(app, "deps", "deps lists lockfiles of several package managers (%s and %s); keep the one you use", found[0].lockfile, found[1].lockfile)
+	}
+	if !hasManifest {
+		deps = append([]string{"package.json"}, deps...)
+	}
+	return found[0], deps, nil
+}
+
+// build holds what the stages need to agree on.
+type build struct {
+	app       *descriptor.App
+	version   string
+	pm        pm
+	deps      []string
+	alpine    bool
+	nodePath  string // node in the builder image
+	prodStage string // stage whose /app/node_modules has the production dependencies
+}
+
+func newBuild(app *descriptor.App, version string, m pm, deps []string) *build {
+	return &build{app: app, version: version, pm: m, deps: deps, alpine: app.Preset == "alpine",
+		nodePath: "/usr/local/bin/node", prodStage: "deps"}
+}
+
+func (b *build) builderImage() string {
+	if b.alpine {
+		return "node:" + b.version + "-alpine3.22" // the same Alpine release as the final image
+	}
+	return "node:" + b.version + "-trixie-slim"
+}
+
+// installWrapper runs the lockfile installs in the builder (installSh).
+const installWrapper = "/usr/local/lib/slimfront/install"
+
+// sourceExcludes keeps a local node_modules and VCS data out of the image.
+var sourceExcludes = []string{"**/node_modules", ".git"}
+
+// stages returns the builder stages: toolchain, production dependencies
+// and, with a build script, dev dependencies plus the build.
+func (b *build) stages() []llbgen.Stage {
+	tool := llbgen.Stage{
+		Name:   "toolchain",
+		Reason: "node, npm/yarn/corepack and compilers for native addons; never part of the image",
+		Base:   llbgen.Base{Image: b.builderImage()},
+		Where:  llbgen.OnTarget,
+		Env: []llbgen.KV{
+			// node ignores the system CA store; trust it too (site CAs, proxies)
+			{Key: "NODE_EXTRA_CA_CERTS", Value: caBundle},
+			// node-gyp: headers of this node, shipped in the image, instead of a download
+			{Key: "npm_config_nodedir", Value: "/usr/local"},
+			{Key: "npm_config_update_notifier", Value: "false"},
+			{Key: "npm_config_fund", Value: "false"},
+			{Key: "npm_config_audit", Value: "false"},
+			{Key: "COREPACK_ENABLE_DOWNLOAD_PROMPT", Value: "0"},
+		},
+		Dir: appDir,
+		Steps: []llbgen.Step{b.packagesStep(),
+			{Reason: "install wrapper: repeats the cause of a failed install last, where buildx shows it",
+				File: &llbgen.File{Path: installWrapper, Data: []byte(installSh), Mode: 0o755}}},
+	}
+	stages := []llbgen.Stage{tool}
+	if b.app.Build.Script != "" {
+		dev := b.installStage("dev-deps", "all dependencies, dev included, for the build script", b.pm.install)
+		bld := llbgen.Stage{
+			Name: "build", Reason: "run the build script with the dev dependencies",
+			Base: llbgen.Base{Stage: dev.Name}, Where: llbgen.OnTarget, Env: buildEnv(b.app),
+			Steps: []llbgen.Step{
+				{Reason: "the sources, after dependencies", Key: "entrypoint",
+					Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: appDir + "/", Exclude: sourceExcludes}},
+				{Reason: "the build script", Key: "build.script",
+					Run: &llbgen.Run{Argv: append(append([]string{}, b.pm.run...), b.app.Build.Script), Secrets: secrets(b.app), SSH: b.app.Build.SSH}},
+			},
+		}
+		stages = append(stages, dev, bld)
+	}
+	stages = append(stages, b.installStage("deps", "production dependencies only, installed from the lockfile alone so a source edit keeps them cached", b.pm.prod))
+	return stages
+}
+
+// packagesStep installs CA certificates and the compilers node-gyp needs
+// (python3, make, g++) plus [build] packages, in the builder only.
+func (b *build) packagesStep() llbgen.Step {
+	pkgs := []string{"ca-certificates", "python3", "make", "g++"}
+	pkgs = append(pkgs, b.app.Build.Packages...)
+	var script string
+	if b.alpine {
+		script = "apk add --no-cache " + strings.Join(pkgs, " ")
+	} else {
+		script = "set -eu; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends " +
+			strings.Join(pkgs, " ") + " >/dev/null; rm -rf /var/lib/apt/lists/*"
+	}
+	key := ""
+	if len(b.app.Build.Packages) > 0 {
+		key = "build.packages"
+	}
+	return llbgen.Step{Reason: "CA certificates and compilers for native addons (node-gyp), builder only", Key: key,
+		Run: &llbgen.Run{Argv: []string{"sh", "-c", script}}}
+}
+
+// installStage copies the dependency files alone and installs from the lockfile.
+func (b *build) installStage(name, reason string, argv []string) llbgen.Stage {
+	env := append(append([]llbgen.KV{}, b.pm.env...), buildEnv(b.app)...)
+	return llbgen.Stage{
+		Name: name, Reason: reason, Base: llbgen.Base{Stage: "toolchain"}, Where: llbgen.OnTarget, Env: env,
+		Steps: []llbgen.Step{
+			{Reason: "dependency manifests alone, so a source edit keeps the install cached", Key: "deps",
+				Copy: &llbgen.Copy{From: llbgen.Context, Src: b.deps, Dest: appDir + "/", Parents: true}},
+			{Reason: "exists even when there is no dependency to install", Dir: &llbgen.Dir{Path: appDir + "/node_modules", Mode: 0o755}},
+			{Reason: fmt.Sprintf("%s: exactly the lockfile's versions (fails if it is out of sync with package.json)", b.pm.name), Key: "deps",
+				Run: &llbgen.Run{Argv: append([]string{installWrapper}, argv...), Caches: b.pm.caches, Secrets: secrets(b.app), SSH: b.app.Build.SSH}},
+		},
+	}
+}
+
+// sourcesStep copies the app into the final image: the context itself, or
+// the build stage's result (without its dev node_modules) with a build script.
+func (b *build) sourcesStep() llbgen.Step {
+	if b.app.Build.Script != "" {
+		return llbgen.Step{Reason: "the built app, without the dev dependencies; last because it changes most often", Key: "build.script",
+			Copy: &llbgen.Copy{From: "build", Src: []string{appDir + "/"}, Dest: appDir + "/", Exclude: []string{"node_modules"}}}
+	}
+	return llbgen.Step{Reason: "the sources; last because they change most often", Key: "entrypoint",
+		Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: appDir + "/", Exclude: sourceExcludes}}
+}
+
+func buildEnv(app *descriptor.App) []llbgen.KV {
+	var env []llbgen.KV
+	for _, kv := range app.Build.Env {
+		env = append(env, llbgen.KV{Key: kv.Key, Value: kv.Value})
+	}
+	return env
+}
+
+func secrets(app *descriptor.App) []llbgen.Secret {
+	var out []llbgen.Secret
+	for _, id := range app.Build.Secrets {
+		out = append(out, llbgen.Secret{ID: id})
+	}
+	return out
+}
+
+// scratchStage is an empty image plus the node binary, exactly the shared
+// libraries it and the native addons load, CA certificates and accounts.
+// No tzdata: node's ICU carries its own time zone data (TZ=Europe/Paris and
+// Intl time zones work without /usr/share/zoneinfo).
+func scratchStage(b *build, uid, gid int) llbgen.Stage {
+	passwd, group := presets.Accounts(uid, gid)
+	own := fmt.Sprintf("%d:%d", uid, gid)
+	return llbgen.Stage{
+		Name:   "final",
+		Reason: "scratch: node, exactly its shared libraries, CA certificates and account files",
+		Base:   llbgen.Base{Scratch: true},
+		Steps: []llbgen.Step{
+			{Reason: "the loader and the libraries node and the native addons load", Copy: &llbgen.Copy{From: "libs", Src: []string{"/closure/"}, Dest: "/"}},
+			{Reason: "the node binary alone (npm, yarn and corepack stay in the builder)", Copy: &llbgen.Copy{From: "toolchain", Src: []string{b.nodePath}, Dest: nodeBin}},
+			{Reason: "CA certificates for outgoing TLS (NODE_EXTRA_CA_CERTS)", Copy: &llbgen.Copy{From: "toolchain", Src: []string{caBundle}, Dest: caBundle}},
+			{Reason: "account of the non-root user", File: &llbgen.File{Path: "/etc/passwd", Data: passwd, Mode: 0o644}},
+			{Reason: "group of the non-root user", File: &llbgen.File{Path: "/etc/group", Data: group, Mode: 0o644}},
+			{Reason: "home of the non-root user", Dir: &llbgen.Dir{Path: "/home/nonroot", Mode: 0o700, Chown: own}},
+			{Reason: "a writable temporary directory", Dir: &llbgen.Dir{Path: "/tmp", Mode: 0o1777}},
+		},
+	}
+}
