@@ -19,8 +19,11 @@ import (
 )
 
 var (
-	portMu   sync.Mutex
-	nextPort = 18080
+	portMu sync.Mutex
+	// Each test process starts at its own offset so concurrent `go test`
+	// runs on one machine (containers share the host network) do not hand
+	// out the same port.
+	nextPort = 18080 + (os.Getpid()%40)*20
 	nameSeq  int
 )
 
@@ -30,7 +33,7 @@ func freePort(t *testing.T) int {
 	t.Helper()
 	portMu.Lock()
 	defer portMu.Unlock()
-	for ; nextPort < 19000; nextPort++ {
+	for ; nextPort < 19900; nextPort++ {
 		l, err := net.Listen("tcp", fmt.Sprintf(":%d", nextPort))
 		if err != nil {
 			continue
@@ -39,7 +42,7 @@ func freePort(t *testing.T) int {
 		nextPort++
 		return nextPort - 1
 	}
-	t.Fatal("no free port in 18080-18999")
+	t.Fatal("no free port in 18080-19899")
 	return 0
 }
 
