@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,7 +18,6 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/internal/dockerfile"
-	"github.com/slimfront/slimfront/internal/ocitar"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/all"
@@ -30,9 +30,16 @@ const (
 	ExitUsage   = 2 // wrong flags or arguments
 )
 
-const usage = `slim: the slimfront command line.
+const usage = `slim: the slimfront command line. slim.toml in, an expert multi-stage image out.
 
 Usage:
+  slim init [dir] [--force] [--language L] [--entrypoint E]
+        detect the language, entrypoint, dependency files and port of the app
+        in dir (default .) and write a commented slim.toml (+ .dockerignore)
+  slim build [-f slim.toml] [--platform p,...] [--preset P] [--output ...]
+             [--push -t ref] [--progress auto|tty|plain] [dir]
+        build through BuildKit ($BUILDKIT_HOST) with the slimfront frontend,
+        then print a size report; over size_budget exits 1
   slim plan [-f slim.toml] [--platform linux/arm64] [--preset P] [--version V]
         print the build plan with the reason for each stage and step
   slim llb  [-f slim.toml] [--platform ...] [--preset P] [--version V]
@@ -40,16 +47,23 @@ Usage:
         are not resolved)
   slim dockerfile [-f slim.toml] [--platform ...] [--preset P] [--version V]
         print the equivalent multi-stage Dockerfile (eject to Podman, kaniko, ...)
-        e.g. slim dockerfile -f slim.toml > Dockerfile && docker buildx build .
-  slim size [--budget 15MB] IMAGE.tar
-        size report of an OCI image tar (docker buildx build --output
-        type=oci,dest=IMAGE.tar): per platform, layers compressed and
+  slim size [--budget 15MB | -f slim.toml] IMAGE.tar
+        size report of an OCI image tar: per platform, layers compressed and
         uncompressed; over --budget (or size_budget in -f slim.toml) exits 1
   slim files IMAGE.tar
         list every file of every layer (mode, uid:gid, size, name), per platform
   slim -version
+  slim COMMAND -h      the command's flags and examples
 
-Exit codes: 0 ok, 1 failure (invalid descriptor, over budget, unreadable image), 2 usage.
+Examples:
+  slim init && slim build -t app --output type=oci,dest=app.tar .
+  slim build --platform linux/amd64,linux/arm64 --push -t registry.example.com/app:1.0
+  slim plan --preset scratch
+  slim dockerfile > Dockerfile
+  slim size -f slim.toml app.tar
+
+Exit codes: 0 ok; 1 failure (invalid descriptor, build failed, over size budget,
+unreadable image, init would overwrite or cannot decide); 2 usage (bad flags or arguments).
 `
 
 // Version is set by the main package.
@@ -68,6 +82,10 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return ExitOK
+	case "init":
+		return initCmd(args[1:], stdout, stderr)
+	case "build":
+		return buildCmd(args[1:], stdout, stderr)
 	case "plan", "llb", "dockerfile":
 		return planCmd(args[0], args[1:], stdout, stderr)
 	case "size":
@@ -77,6 +95,43 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "slim: unknown command %q\n\n%s", args[0], usage)
 	return ExitUsage
+}
+
+// parseFlags parses args, allowing flags after positional arguments
+// (`slim init dir --force`); fs.Args() holds the positional arguments
+// afterwards. With -h it prints usage and the flags to stdout. done is
+// true when the caller must return code.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer, usage string) (code int, done bool) {
+	fs.Usage = func() {}
+	var pos []string
+	for {
+		before := len(args)
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(stdout, usage)
+				fmt.Fprintln(stdout, "\nFlags:")
+				out := fs.Output()
+				fs.SetOutput(stdout)
+				fs.PrintDefaults()
+				fs.SetOutput(out)
+				return ExitOK, true
+			}
+			fmt.Fprint(fs.Output(), usage)
+			return ExitUsage, true
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if consumed := before - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	_ = fs.Parse(append([]string{"--"}, pos...))
+	return ExitOK, false
 }
 
 type planFlags struct {
@@ -121,12 +176,53 @@ func (p *planFlags) load() (*descriptor.App, llbgen.Plan, ocispecs.Platform, err
 	return app, plan, target, err
 }
 
+var planUsages = map[string]string{
+	"plan": `usage: slim plan [-f slim.toml] [--platform linux/amd64] [--preset P] [--version V]
+
+Prints the Plan the frontend builds from the descriptor: every stage and step with a
+one-line reason. Offline; nothing is pulled or built.
+
+Examples:
+  slim plan
+  slim plan -f examples/go-router/slim.toml --preset scratch --platform linux/arm64
+
+Exit codes: 0 ok, 1 invalid descriptor, 2 usage.
+`,
+	"llb": `usage: slim llb [-f slim.toml] [--platform linux/amd64] [--preset P] [--version V]
+
+Prints the LLB definition the frontend would solve, as JSON, for debugging and golden
+tests. Offline: base images are not resolved (no digests, no image config).
+
+Examples:
+  slim llb | jq '.[] | .Op.Op.Exec.meta.args? // empty'
+  slim llb --preset distroless > llb.json
+
+Exit codes: 0 ok, 1 invalid descriptor, 2 usage.
+`,
+	"dockerfile": `usage: slim dockerfile [-f slim.toml] [--platform linux/amd64] [--preset P] [--version V]
+
+Prints the multi-stage Dockerfile equivalent to the Plan: the eject path for Podman,
+Buildah, kaniko or anyone who must keep a Dockerfile. Without --platform it is portable
+(it uses BuildKit's TARGETOS/TARGETARCH).
+
+Examples:
+  slim dockerfile > Dockerfile && docker buildx build -t app .
+  slim dockerfile --preset scratch | podman build -f - .
+
+Exit codes: 0 ok, 1 invalid descriptor, 2 usage.
+`,
+}
+
 func planCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("slim "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var pf planFlags
 	pf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if code, done := parseFlags(fs, args, stdout, planUsages[cmd]); done {
+		return code
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintf(stderr, "slim %s: unexpected argument %q (the descriptor is given with -f)\n\n%s", cmd, fs.Arg(0), planUsages[cmd])
 		return ExitUsage
 	}
 	portable := cmd == "dockerfile" && !flagSet(fs, "platform")
@@ -180,117 +276,6 @@ type offlineImages struct{}
 
 func (offlineImages) Image(_ context.Context, ref string, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
 	return llb.Image(ref, llb.Platform(p)), &dockerspec.DockerOCIImage{}, nil
-}
-
-func sizeCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("slim size", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	budget := fs.String("budget", "", "fail if any platform's uncompressed size exceeds this (e.g. 15MB)")
-	file := fs.String("f", "", "descriptor whose size_budget applies")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage: slim size [--budget 15MB] [-f slim.toml] IMAGE.tar")
-		return ExitUsage
-	}
-	var limit int64
-	if *budget != "" {
-		n, err := descriptor.ParseSize(*budget)
-		if err != nil {
-			fmt.Fprintln(stderr, "--budget:", err)
-			return ExitUsage
-		}
-		limit = n
-	} else if *file != "" {
-		var pf planFlags
-		pf.file = *file
-		pf.platform = "linux/amd64"
-		app, _, _, err := pf.load()
-		if err != nil {
-			return fail(stderr, err)
-		}
-		limit = app.SizeBudget
-	}
-	l, err := ocitar.Open(fs.Arg(0))
-	if err != nil {
-		return fail(stderr, err)
-	}
-	code := ExitOK
-	for _, img := range l.Images {
-		fmt.Fprintf(stdout, "%s  %s compressed, %s uncompressed, %d layers\n", platforms.Format(img.Platform), human(img.Compressed()), human(img.Uncompressed()), len(img.Layers))
-		for i, ly := range img.Layers {
-			created := ""
-			if hs := nonEmpty(img.Config.History); i < len(hs) {
-				created = hs[i].CreatedBy
-			}
-			fmt.Fprintf(stdout, "  %9s %9s  %s\n", human(ly.Compressed), human(ly.Uncompressed), created)
-		}
-		if limit > 0 {
-			if img.Uncompressed() > limit {
-				fmt.Fprintf(stdout, "  OVER BUDGET: %s > %s\n", human(img.Uncompressed()), human(limit))
-				code = ExitFailure
-			} else {
-				fmt.Fprintf(stdout, "  within budget: %s <= %s\n", human(img.Uncompressed()), human(limit))
-			}
-		}
-	}
-	return code
-}
-
-func nonEmpty(h []ocispecs.History) []ocispecs.History {
-	var out []ocispecs.History
-	for _, e := range h {
-		if !e.EmptyLayer {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-func human(n int64) string {
-	switch {
-	case n >= 1e6:
-		return fmt.Sprintf("%.2f MB", float64(n)/1e6)
-	case n >= 1e3:
-		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
-func filesCmd(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: slim files IMAGE.tar")
-		return ExitUsage
-	}
-	l, err := ocitar.Open(args[0])
-	if err != nil {
-		return fail(stderr, err)
-	}
-	for _, img := range l.Images {
-		fmt.Fprintf(stdout, "# %s\n", platforms.Format(img.Platform))
-		files, err := l.Files(img)
-		if err != nil {
-			return fail(stderr, err)
-		}
-		for _, f := range files {
-			name := f.Name
-			if f.Linkname != "" {
-				name += " -> " + f.Linkname
-			}
-			fmt.Fprintf(stdout, "%c %04o %d:%d %9d %s\n", typeChar(f.Type), f.Mode&0o7777, f.UID, f.GID, f.Size, name)
-		}
-	}
-	return ExitOK
-}
-
-func typeChar(t byte) rune {
-	switch t {
-	case '5':
-		return 'd'
-	case '2':
-		return 'l'
-	case '1':
-		return 'h'
-	}
-	return '-'
 }
 
 func flagSet(fs *flag.FlagSet, name string) bool {

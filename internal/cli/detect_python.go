@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/slimfront/slimfront/presets/python"
+)
+
+// wsgiApp finds a module-level WSGI application object: `app = Flask(...)`,
+// `app = falcon.App(...)` (and falcon's older `falcon.API(...)`).
+var wsgiApp = regexp.MustCompile(`(?m)^([A-Za-z_]\w*)\s*(?::\s*[\w.\[\]]+\s*)?=\s*(?:flask\.)?(?:Flask|falcon\.App|falcon\.API)\(`)
+
+// pythonScripts are the conventional script names, in order of preference.
+var pythonScripts = []string{"app.py", "main.py", "server.py", "run.py", "wsgi.py"}
+
+func detectPython(dir, entry string, d *detection) error {
+	has := func(f string) bool { return isFile(filepath.Join(dir, f)) }
+	switch {
+	case has("pyproject.toml") && has("uv.lock"):
+		d.Deps = []string{"pyproject.toml", "uv.lock"}
+		d.DepsNote = "installed with uv sync --frozen from the lockfile, before the sources are copied"
+	case has("requirements.txt"):
+		d.Deps = []string{"requirements.txt"}
+		d.DepsNote = "installed with pip into a virtualenv before the sources are copied: a code edit keeps them cached"
+		if has("pyproject.toml") {
+			d.Notes = append(d.Notes, "# pyproject.toml is not in deps: the python preset takes requirements files or pyproject.toml, not both")
+		}
+	default:
+		d.Deps = []string{"pyproject.toml"}
+		d.DepsNote = "the [project] dependencies of pyproject.toml, installed before the sources are copied"
+		if has("poetry.lock") {
+			d.Notes = append(d.Notes,
+				"# poetry.lock is not read by the python preset: for pinned versions export it with",
+				"#   poetry export -f requirements.txt -o requirements.txt",
+				`# and set deps = ["requirements.txt"]`)
+		}
+	}
+
+	// Source files: top-level modules and the modules of top-level packages.
+	var srcs []string
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		switch {
+		case !e.IsDir() && strings.HasSuffix(e.Name(), ".py") && !strings.HasPrefix(e.Name(), "test"):
+			srcs = append(srcs, e.Name())
+		case e.IsDir() && !skipDir(e.Name()) && e.Name() != "tests" && isFile(filepath.Join(dir, e.Name(), "__init__.py")):
+			sub, _ := os.ReadDir(filepath.Join(dir, e.Name()))
+			for _, s := range sub {
+				if !s.IsDir() && strings.HasSuffix(s.Name(), ".py") {
+					srcs = append(srcs, e.Name()+"/"+s.Name())
+				}
+			}
+		}
+	}
+
+	if entry != "" {
+		d.Path = strings.TrimPrefix(path.Clean(filepath.ToSlash(entry)), "./")
+		d.EntryNote = "the script to run (from --entrypoint)"
+		d.Port, d.PortNote = findPort(dir, []string{d.Path})
+		return pythonNotes(dir, d)
+	}
+
+	// WSGI objects: module:variable references for gunicorn.
+	type wsgi struct{ file, ref string }
+	var apps []wsgi
+	for _, f := range srcs {
+		for _, m := range wsgiApp.FindAllSubmatch(readHead(filepath.Join(dir, f)), -1) {
+			mod := strings.ReplaceAll(strings.TrimSuffix(strings.TrimSuffix(f, ".py"), "/__init__"), "/", ".")
+			apps = append(apps, wsgi{f, mod + ":" + string(m[1])})
+		}
+	}
+	if len(apps) > 1 { // prefer the conventional file names
+		for _, name := range pythonScripts {
+			for _, a := range apps {
+				if a.file == name {
+					apps = []wsgi{a}
+					break
+				}
+			}
+		}
+	}
+	script := ""
+	for _, s := range pythonScripts {
+		if has(s) && s != "wsgi.py" {
+			script = s
+			break
+		}
+	}
+	gunicorn := mentions(dir, d.Deps[:1], "gunicorn")
+	switch {
+	case len(apps) == 1 && (gunicorn || script == "" || !strings.Contains(string(readHead(filepath.Join(dir, script))), "__main__")):
+		d.Argv = []string{"gunicorn", apps[0].ref}
+		d.EntryNote = fmt.Sprintf("the WSGI app in %s, served by gunicorn (it binds 0.0.0.0:$PORT)", apps[0].file)
+		if !gunicorn {
+			d.EntryNote += "; add gunicorn to " + d.Deps[0]
+		}
+		d.Port, d.PortNote = 8000, "gunicorn's default; the image sets PORT from this key and gunicorn binds it"
+	case len(apps) > 1:
+		var refs []string
+		for _, a := range apps {
+			refs = append(refs, a.ref)
+		}
+		return errorf("%s has several WSGI apps: %s; choose one with --entrypoint, or write entrypoint = [\"gunicorn\", \"%s\"] yourself", dir, strings.Join(refs, ", "), refs[0])
+	case script != "":
+		d.Path = script
+		d.EntryNote = "the script the image runs with the virtualenv's python"
+		d.Port, d.PortNote = findPort(dir, []string{script})
+	default:
+		var pkgs []string
+		for _, e := range ents {
+			if e.IsDir() && isFile(filepath.Join(dir, e.Name(), "__main__.py")) {
+				pkgs = append(pkgs, e.Name())
+			}
+		}
+		if len(pkgs) == 1 {
+			d.Path = pkgs[0]
+			d.EntryNote = "the package with __main__.py (python -m " + pkgs[0] + ")"
+			d.Port, d.PortNote = findPort(dir, []string{pkgs[0] + "/__main__.py"})
+			break
+		}
+		cands := append(pkgs, srcs...)
+		if len(cands) == 0 {
+			return errorf("%s: no Python source found next to %s; slim init needs the script to run", dir, d.Deps[0])
+		}
+		if len(cands) > 8 {
+			cands = append(cands[:8], "...")
+		}
+		return errorf("%s: cannot tell which Python file starts the app (no app.py, main.py or WSGI app); choose one with --entrypoint, candidates: %s", dir, strings.Join(cands, ", "))
+	}
+	return pythonNotes(dir, d)
+}
+
+func pythonNotes(dir string, d *detection) error {
+	note := fmt.Sprintf(`# version = "%s"     # Python MAJOR.MINOR; default %s`, python.DefaultVersion, python.DefaultVersion)
+	if v := strings.TrimSpace(string(readHead(filepath.Join(dir, ".python-version")))); v != "" {
+		note += fmt.Sprintf(" (.python-version says %s)", strings.SplitN(v, "\n", 2)[0])
+	}
+	d.Notes = append(d.Notes, note)
+	return nil
+}
