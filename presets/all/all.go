@@ -5,9 +5,10 @@ import (
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/golang"
 	"github.com/slimfront/slimfront/presets/node"
+	"github.com/slimfront/slimfront/presets/python"
 )
 
 // Registry returns the presets of every supported language.
 func Registry() *presets.Registry {
-	return presets.NewRegistry(golang.New(), node.New())
+	return presets.NewRegistry(golang.New(), node.New(), python.New())
 }

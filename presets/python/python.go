@@ -1,0 +1,343 @@
+// Package python is the Python preset: dependencies installed into a
+// virtualenv in a builder stage before any source is copied, bytecode
+// compiled reproducibly at build time, on distroless python3, alpine or
+// scratch (interpreter + trimmed stdlib + the exact shared-library closure).
+package python
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/slimfront/slimfront/internal/descriptor"
+	"github.com/slimfront/slimfront/llbgen"
+	"github.com/slimfront/slimfront/presets"
+)
+
+// DefaultVersion is the Python used when the descriptor names none: the one
+// Debian trixie (and so distroless python3-debian13) ships.
+const DefaultVersion = "3.13"
+
+// debianVersion is the only Python the Debian-based presets can provide.
+const debianVersion = "3.13"
+
+// alpineVersions are the python:<v>-alpine tags the alpine preset accepts.
+var alpineVersions = []string{"3.10", "3.11", "3.12", "3.13", "3.14"}
+
+const (
+	venv     = "/opt/venv"  // the app's virtualenv, same path in builder and image
+	tools    = "/opt/tools" // pip (and uv) for installing into venv; never in the image
+	srcDir   = "/src"       // dependency manifests in the builder
+	appDir   = "/app"       // the app's sources in the image
+	rootfs   = "/rootfs"    // scratch: the image's files, assembled in a builder
+	pipCache = "/root/.cache/pip"
+	uvCache  = "/root/.cache/uv"
+	// epoch for SOURCE_DATE_EPOCH in compile steps; unchecked-hash pycs
+	// carry a source hash, not a time, so any fixed value is reproducible.
+	epoch = "0"
+)
+
+// Preset is the Python preset.
+type Preset struct{}
+
+// New returns the Python preset.
+func New() Preset { return Preset{} }
+
+func (Preset) Language() string { return "python" }
+func (Preset) Bases() []string  { return []string{"alpine", "distroless", "scratch"} }
+
+// flavor is what differs between Debian-based and alpine builds.
+type flavor struct {
+	version string
+	builder string // builder image
+	final   string // final image ("" for scratch)
+	python  string // absolute path of the interpreter, identical in builder and image
+	alpine  bool
+}
+
+func (f flavor) sitePackages() string {
+	return venv + "/lib/python" + f.version + "/site-packages"
+}
+
+// Plan builds the Plan for one target platform.
+func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
+	fl, err := pickFlavor(app)
+	if err != nil {
+		return llbgen.Plan{}, err
+	}
+	ep, err := parseEntrypoint(app, fl)
+	if err != nil {
+		return llbgen.Plan{}, err
+	}
+	inst, err := parseDeps(app)
+	if err != nil {
+		return llbgen.Plan{}, err
+	}
+	uid, gid := presets.Owner(app)
+	if app.Build.Script != "" {
+		return llbgen.Plan{}, descriptor.Errorf(app, "build.script", "build.script is not supported for python yet; the sources are copied as they are (compile assets before the build, or ship them with [run] include)")
+	}
+	if len(app.Run.Packages) > 0 && app.Preset != "alpine" {
+		return llbgen.Plan{}, descriptor.Errorf(app, "run.packages", "run.packages needs a package manager in the final image; preset %q has none (use preset \"alpine\", or [run] include for files)", app.Preset)
+	}
+
+	plan := llbgen.Plan{Checks: append(append(inst.checks, ep.checks...), presets.IncludeChecks(app)...)}
+	base := builderStage(app, fl, inst)
+	deps := depsStage(app, fl, inst, ep)
+	src := appStage(fl, ep, app.File)
+	plan.Stages = append(plan.Stages, base, deps, src)
+
+	var final llbgen.Stage
+	switch app.Preset {
+	case "distroless":
+		final = llbgen.Stage{Name: "final", Reason: "distroless python3: Debian's python3.13 at the builder's path, CA certificates, tzdata, no shell", Base: llbgen.Base{Image: fl.final}}
+	case "alpine":
+		acc := accountsStage(fl, uid, gid)
+		plan.Stages = append(plan.Stages, acc)
+		final = llbgen.Stage{Name: "final", Reason: "python alpine: musl Python with a small userland and a shell, for debugging", Base: llbgen.Base{Image: fl.final}}
+		final.Steps = append(final.Steps,
+			llbgen.Step{Reason: "the non-root user, merged into the base's account files",
+				Copy: &llbgen.Copy{From: acc.Name, Src: []string{"/accounts/passwd", "/accounts/group"}, Dest: "/etc/"}},
+			llbgen.Step{Reason: "home of the non-root user", Dir: &llbgen.Dir{Path: "/home/nonroot", Mode: 0o700, Chown: fmt.Sprintf("%d:%d", uid, gid)}},
+		)
+		if len(app.Run.Packages) > 0 {
+			final.Steps = append(final.Steps, llbgen.Step{Reason: "runtime system packages the descriptor asked for", Key: "run.packages",
+				Run: &llbgen.Run{Argv: append([]string{"apk", "add", "--no-cache"}, app.Run.Packages...)}})
+		}
+	case "scratch":
+		rs := rootfsStage(fl)
+		plan.Stages = append(plan.Stages, rs)
+		final = scratchStage(rs.Name, uid, gid)
+	default:
+		return llbgen.Plan{}, descriptor.Errorf(app, "preset", "preset %q is not available for python; valid: alpine, distroless, scratch", app.Preset)
+	}
+	final.Where = llbgen.OnTarget
+	final.Steps = append(final.Steps, llbgen.Step{
+		Reason: "the virtualenv with the dependencies (no pip, setuptools or wheel), compiled",
+		Key:    "deps",
+		Copy:   &llbgen.Copy{From: deps.Name, Src: []string{venv}, Dest: venv},
+	})
+	// [run] include needs no step: the whole context (minus VCS data and
+	// stale bytecode) is in /app already; IncludeChecks still verify the paths.
+	final.Steps = append(final.Steps, llbgen.Step{
+		Reason: "the app's sources and their bytecode, last because they change most often",
+		Key:    "entrypoint",
+		Copy:   &llbgen.Copy{From: src.Name, Src: []string{appDir}, Dest: appDir},
+	})
+	plan.Stages = append(plan.Stages, final)
+
+	plan.Image = presets.RuntimeConfig(app, ep.argv, appDir)
+	env := []llbgen.KV{
+		{Key: "PATH", Value: venv + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		{Key: "VIRTUAL_ENV", Value: venv},
+		{Key: "PYTHONDONTWRITEBYTECODE", Value: "1"},
+		{Key: "PYTHONUNBUFFERED", Value: "1"},
+	}
+	if app.Preset == "scratch" {
+		env = append(env,
+			llbgen.KV{Key: "SSL_CERT_FILE", Value: "/etc/ssl/certs/ca-certificates.crt"},
+			llbgen.KV{Key: "LANG", Value: "C.UTF-8"})
+	}
+	plan.Image.Env = append(env, plan.Image.Env...) // the descriptor's env wins
+	plan.Image.StopSignal = "SIGTERM"
+	return plan, nil
+}
+
+var versionRE = regexp.MustCompile(`^3\.[0-9]+$`)
+
+func pickFlavor(app *descriptor.App) (flavor, error) {
+	v := app.Version
+	if v == "" {
+		v = DefaultVersion
+	}
+	if v == "3" {
+		v = DefaultVersion
+	}
+	switch app.Preset {
+	case "alpine":
+		if !contains(alpineVersions, v) {
+			return flavor{}, descriptor.Errorf(app, "version", "Python version %q is not available with preset \"alpine\" (python:<version>-alpine); valid: %s (MAJOR.MINOR; default %s)",
+				app.Version, strings.Join(alpineVersions, ", "), DefaultVersion)
+		}
+		img := "python:" + v + "-alpine"
+		return flavor{version: v, builder: img, final: img, python: "/usr/local/bin/python" + v, alpine: true}, nil
+	default:
+		if v != debianVersion {
+			hint := ""
+			if versionRE.MatchString(v) && contains(alpineVersions, v) {
+				hint = fmt.Sprintf(" (preset \"alpine\" provides %s)", v)
+			} else if strings.HasPrefix(v, debianVersion+".") {
+				hint = " (the patch level is Debian's; give MAJOR.MINOR)"
+			}
+			return flavor{}, descriptor.Errorf(app, "version", "Python version %q is not available with preset %q: it uses Debian trixie's Python (as gcr.io/distroless/python3-debian13 does); valid: %s%s",
+				app.Version, app.Preset, debianVersion, hint)
+		}
+		f := flavor{version: v, builder: "debian:13-slim", python: "/usr/bin/python" + v}
+		if app.Preset == "distroless" {
+			f.final = "gcr.io/distroless/python3-debian13:nonroot"
+		}
+		return f, nil
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// entry is the resolved entrypoint.
+type entry struct {
+	argv    []string // image entrypoint
+	script  string   // console script that must be in the venv ("" if none)
+	module  string   // top-level module that must be importable from /app ("" if none)
+	checks  []llbgen.PathCheck
+	display string // the descriptor's entrypoint, for messages
+}
+
+// moduleArgRE matches WSGI/ASGI app references such as "app:app",
+// "pkg.web:create_app()" (gunicorn, uvicorn, hypercorn, waitress-serve).
+var moduleArgRE = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*):[A-Za-z_][A-Za-z0-9_.]*(\(.*\))?$`)
+
+var moduleRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+
+func parseEntrypoint(app *descriptor.App, fl flavor) (entry, error) {
+	py := venv + "/bin/python"
+	bad := func(msg string, args ...any) (entry, error) {
+		return entry{}, descriptor.Errorf(app, "entrypoint", msg, args...)
+	}
+	inContext := func(p string) (string, bool) {
+		c := path.Clean(strings.TrimPrefix(p, "./"))
+		return c, c != "" && c != "." && !strings.HasPrefix(c, "/") && c != ".." && !strings.HasPrefix(c, "../")
+	}
+	if app.Entrypoint.Path != "" {
+		p, ok := inContext(app.Entrypoint.Path)
+		if !ok {
+			return bad("Python entrypoint must be a script (\"app.py\") or a package directory with __main__.py inside the build context, or an argv array like [\"gunicorn\", \"app:app\"]")
+		}
+		e := entry{argv: []string{py, appDir + "/" + p}, display: app.Entrypoint.Path}
+		if strings.HasSuffix(p, ".py") {
+			e.checks = []llbgen.PathCheck{{Key: "entrypoint", Path: p, File: true}}
+		} else {
+			e.checks = []llbgen.PathCheck{{Key: "entrypoint", Path: p + "/__main__.py", File: true}}
+		}
+		return e, nil
+	}
+	argv := app.Entrypoint.Argv
+	e := entry{display: strings.Join(argv, " ")}
+	first := argv[0]
+	switch {
+	case first == "python" || first == "python3" || first == "python"+fl.version:
+		e.argv = append([]string{py}, argv[1:]...)
+		for i := 1; i < len(argv); i++ {
+			a := argv[i]
+			if a == "-m" && i+1 < len(argv) {
+				if !moduleRE.MatchString(argv[i+1]) {
+					return bad("%q is not a Python module name", argv[i+1])
+				}
+				e.module = argv[i+1]
+				break
+			}
+			if strings.HasPrefix(a, "-") {
+				if a == "-c" {
+					break
+				}
+				continue
+			}
+			if p, ok := inContext(a); ok && strings.HasSuffix(p, ".py") {
+				e.checks = append(e.checks, llbgen.PathCheck{Key: "entrypoint", Path: p, File: true})
+			}
+			break
+		}
+	case strings.HasSuffix(first, ".py"):
+		p, ok := inContext(first)
+		if !ok {
+			return bad("script %q must be inside the build context", first)
+		}
+		e.argv = append([]string{py, p}, argv[1:]...)
+		e.checks = []llbgen.PathCheck{{Key: "entrypoint", Path: p, File: true}}
+	case path.IsAbs(first):
+		e.argv = argv
+	default:
+		if strings.Contains(first, "/") {
+			return bad("entrypoint %q: give a console script name (\"gunicorn\"), \"python\", a .py script in the context, or an absolute path", first)
+		}
+		e.script = first
+		e.argv = append([]string{venv + "/bin/" + first}, argv[1:]...)
+		for _, a := range argv[1:] {
+			if m := moduleArgRE.FindStringSubmatch(a); m != nil {
+				e.module = m[1]
+				break
+			}
+		}
+	}
+	return e, nil
+}
+
+// installer is how dependencies get into the venv.
+type installer struct {
+	manifests    []string // files copied into /src before installing
+	requirements []string // pip -r
+	constraints  []string // pip -c
+	pyproject    string   // PEP 621 dependencies of this pyproject.toml (no lock)
+	uv           bool     // uv sync --frozen from uv.lock + pyproject.toml
+	checks       []llbgen.PathCheck
+}
+
+func parseDeps(app *descriptor.App) (installer, error) {
+	var in installer
+	deps := app.Deps
+	if len(deps) == 0 {
+		deps = []string{"requirements.txt"}
+		in.checks = append(in.checks, llbgen.PathCheck{Key: "deps", Path: "requirements.txt", File: true})
+	} else {
+		for i, d := range deps {
+			in.checks = append(in.checks, llbgen.PathCheck{Key: fmt.Sprintf("deps[%d]", i), Path: d, File: true})
+		}
+	}
+	var pyprojects, locks []string
+	for i, d := range deps {
+		in.manifests = append(in.manifests, d)
+		base := path.Base(d)
+		switch {
+		case base == "uv.lock":
+			locks = append(locks, d)
+		case base == "pyproject.toml":
+			pyprojects = append(pyprojects, d)
+		case base == "poetry.lock" || base == "Pipfile" || base == "Pipfile.lock":
+			return in, descriptor.Errorf(app, fmt.Sprintf("deps[%d]", i), "%s is not supported yet; export it to a requirements file (poetry export -f requirements.txt / pipenv requirements) or use uv.lock", base)
+		case strings.HasSuffix(base, ".txt") || strings.HasSuffix(base, ".in"):
+			if strings.Contains(base, "constraint") {
+				in.constraints = append(in.constraints, d)
+			} else {
+				in.requirements = append(in.requirements, d)
+			}
+		default:
+			return in, descriptor.Errorf(app, fmt.Sprintf("deps[%d]", i), "unknown Python dependency file %q; use requirements files (*.txt), constraints files, pyproject.toml (with uv.lock for uv)", d)
+		}
+	}
+	switch {
+	case len(locks) > 0:
+		if len(locks) > 1 || len(pyprojects) != 1 || path.Dir(locks[0]) != path.Dir(pyprojects[0]) {
+			return in, descriptor.Errorf(app, "deps", "uv.lock needs exactly one pyproject.toml next to it in deps, like [\"pyproject.toml\", \"uv.lock\"]")
+		}
+		if len(in.requirements) > 0 {
+			return in, descriptor.Errorf(app, "deps", "give either uv.lock with pyproject.toml or requirements files, not both")
+		}
+		in.uv = true
+	case len(pyprojects) > 1:
+		return in, descriptor.Errorf(app, "deps", "only one pyproject.toml is supported")
+	case len(pyprojects) == 1:
+		if len(in.requirements) > 0 {
+			return in, descriptor.Errorf(app, "deps", "give either pyproject.toml or requirements files, not both")
+		}
+		in.pyproject = pyprojects[0]
+	case len(in.requirements) == 0:
+		return in, descriptor.Errorf(app, "deps", "no requirements file in deps; name one like \"requirements.txt\"")
+	}
+	return in, nil
+}

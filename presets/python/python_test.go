@@ -1,0 +1,281 @@
+package python
+
+import (
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/slimfront/slimfront/internal/descriptor"
+	"github.com/slimfront/slimfront/llbgen"
+	"github.com/slimfront/slimfront/presets"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+
+func parse(t *testing.T, src string) *descriptor.App {
+	t.Helper()
+	app, err := descriptor.Parse("slim.toml", []byte(src), descriptor.Options{
+		Languages: []string{"python"}, Presets: []string{"alpine", "distroless", "scratch"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+func plan(t *testing.T, src string) llbgen.Plan {
+	t.Helper()
+	p, err := New().Plan(parse(t, src), presets.Target{Build: amd64, Platform: amd64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := llbgen.Validate(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The three examples' descriptors, with the preset left to fill in.
+var apps = map[string]string{
+	"flask": `# syntax=org/slimfront
+language   = "python"
+entrypoint = "app.py"
+deps       = ["requirements.txt"]
+port       = 8080
+preset     = "%s"
+`,
+	"falcon": `# syntax=org/slimfront
+language   = "python"
+entrypoint = ["gunicorn", "--workers", "2", "app:app"]
+deps       = ["requirements.txt"]
+preset     = "%s"
+port       = 8000
+[build]
+packages   = ["git"]
+`,
+	"uv": `# syntax=org/slimfront
+language   = "python"
+entrypoint = ["python", "-m", "server"]
+deps       = ["pyproject.toml", "uv.lock"]
+preset     = "%s"
+`,
+}
+
+func withPreset(src, base string) string { return strings.Replace(src, "%s", base, 1) }
+
+func TestPlansMatchGoldenForEveryBase(t *testing.T) {
+	for name, src := range apps {
+		for _, base := range New().Bases() {
+			t.Run(name+"/"+base, func(t *testing.T) {
+				got := llbgen.Format(plan(t, withPreset(src, base)))
+				golden := filepath.Join("testdata", name+"-"+base+".plan")
+				if *update {
+					os.MkdirAll("testdata", 0o755)
+					os.WriteFile(golden, []byte(got), 0o644)
+				}
+				want, _ := os.ReadFile(golden)
+				if got != string(want) {
+					t.Errorf("plan differs from %s (go test ./presets/python -update):\n%s", golden, got)
+				}
+			})
+		}
+	}
+}
+
+func stage(t *testing.T, p llbgen.Plan, name string) llbgen.Stage {
+	t.Helper()
+	for _, s := range p.Stages {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("no stage %q", name)
+	return llbgen.Stage{}
+}
+
+func TestDependenciesInstallBeforeAndApartFromSources(t *testing.T) {
+	for _, name := range []string{"flask", "uv"} {
+		p := plan(t, withPreset(apps[name], "distroless"))
+		deps := stage(t, p, "deps")
+		if c := deps.Steps[0].Copy; c == nil || c.From != llbgen.Context || strings.Contains(strings.Join(c.Src, " "), ".py") {
+			t.Fatalf("%s: first deps step must copy only the manifests: %s", name, llbgen.Describe(deps.Steps[0]))
+		}
+		if deps.Steps[1].Run == nil || len(deps.Steps[1].Run.Caches) == 0 {
+			t.Errorf("%s: the install must run with a cache mount: %s", name, llbgen.Describe(deps.Steps[1]))
+		}
+		for _, s := range deps.Steps {
+			if s.Copy != nil && s.Copy.From == llbgen.Context && strings.Contains(strings.Join(s.Copy.Src, " "), ".") && len(s.Copy.Src) == 1 && s.Copy.Src[0] == "." {
+				t.Errorf("%s: deps stage copies the sources", name)
+			}
+		}
+		app := stage(t, p, "app")
+		if app.Base.Stage != "python" {
+			t.Errorf("%s: the app stage must not depend on the deps stage (base %q)", name, app.Base.Stage)
+		}
+	}
+}
+
+func TestBuildToolsStayInTheBuilder(t *testing.T) {
+	for _, base := range New().Bases() {
+		p := plan(t, withPreset(apps["falcon"], base))
+		final := p.Stages[len(p.Stages)-1]
+		for _, s := range final.Steps {
+			if c := s.Copy; c != nil {
+				for _, src := range c.Src {
+					if strings.HasPrefix(src, tools) || src == "/" {
+						t.Errorf("%s: final image copies %s", base, src)
+					}
+				}
+			}
+			if s.Run != nil {
+				t.Errorf("%s: final stage runs %s", base, llbgen.Describe(s))
+			}
+		}
+		b := stage(t, p, "python")
+		joined := ""
+		for _, s := range b.Steps {
+			joined += llbgen.Describe(s) + "\n"
+		}
+		if !strings.Contains(joined, "git") || !strings.Contains(joined, "--without-pip "+venv) {
+			t.Errorf("%s: builder must install git and create the venv without pip:\n%s", base, joined)
+		}
+	}
+}
+
+func TestFinalImagesRunAsNonRootWithoutWritingBytecode(t *testing.T) {
+	for _, base := range New().Bases() {
+		p := plan(t, withPreset(apps["flask"], base))
+		if p.Image.User != "65532:65532" {
+			t.Errorf("%s: user %q", base, p.Image.User)
+		}
+		env := map[string]string{}
+		for _, kv := range p.Image.Env {
+			env[kv.Key] = kv.Value
+		}
+		if env["PYTHONDONTWRITEBYTECODE"] != "1" || env["PYTHONUNBUFFERED"] != "1" || !strings.HasPrefix(env["PATH"], venv+"/bin:") {
+			t.Errorf("%s: env %v", base, env)
+		}
+		if got := strings.Join(p.Image.Entrypoint, " "); got != venv+"/bin/python /app/app.py" {
+			t.Errorf("%s: entrypoint %q", base, got)
+		}
+	}
+}
+
+func TestScratchImageHasTheClosureStep(t *testing.T) {
+	p := plan(t, withPreset(apps["falcon"], "scratch"))
+	rs := stage(t, p, "rootfs")
+	found := false
+	for _, s := range rs.Steps {
+		if s.Run != nil && strings.Contains(strings.Join(s.Run.Argv, " "), "closure "+rootfs+" /usr/bin/python3.13 "+rootfs+"/usr/lib/python3.13/lib-dynload "+venv) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("rootfs stage lacks the closure of the interpreter, lib-dynload and the venv")
+	}
+	final := p.Stages[len(p.Stages)-1]
+	if !final.Base.Scratch {
+		t.Errorf("final stage is not scratch")
+	}
+}
+
+func TestEntrypoints(t *testing.T) {
+	cases := []struct {
+		ep     string
+		argv   string
+		script string
+		module string
+		check  string
+	}{
+		{`"app.py"`, "/opt/venv/bin/python /app/app.py", "", "", "app.py"},
+		{`"./src/main.py"`, "/opt/venv/bin/python /app/src/main.py", "", "", "src/main.py"},
+		{`"mypkg"`, "/opt/venv/bin/python /app/mypkg", "", "", "mypkg/__main__.py"},
+		{`["gunicorn", "-b", "0.0.0.0:80", "web.wsgi:application"]`, "/opt/venv/bin/gunicorn -b 0.0.0.0:80 web.wsgi:application", "gunicorn", "web.wsgi", ""},
+		{`["uvicorn", "main:app", "--host", "0.0.0.0"]`, "/opt/venv/bin/uvicorn main:app --host 0.0.0.0", "uvicorn", "main", ""},
+		{`["python", "-m", "server"]`, "/opt/venv/bin/python -m server", "", "server", ""},
+		{`["python3", "-u", "run.py", "--fast"]`, "/opt/venv/bin/python -u run.py --fast", "", "", "run.py"},
+		{`["manage.py", "runserver"]`, "/opt/venv/bin/python manage.py runserver", "", "", "manage.py"},
+		{`["/usr/bin/python3.13", "x.py"]`, "/usr/bin/python3.13 x.py", "", "", ""},
+	}
+	for _, c := range cases {
+		app := parse(t, "language = \"python\"\nentrypoint = "+c.ep+"\npreset = \"distroless\"\n")
+		e, err := parseEntrypoint(app, flavor{version: "3.13"})
+		if err != nil {
+			t.Errorf("%s: %v", c.ep, err)
+			continue
+		}
+		check := ""
+		if len(e.checks) > 0 {
+			check = e.checks[0].Path
+		}
+		if got := strings.Join(e.argv, " "); got != c.argv || e.script != c.script || e.module != c.module || check != c.check {
+			t.Errorf("%s: argv %q script %q module %q check %q; want %q %q %q %q", c.ep, got, e.script, e.module, check, c.argv, c.script, c.module, c.check)
+		}
+	}
+}
+
+func TestBadDescriptorsFailAtTheirKey(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"language = \"python\"\nentrypoint = \"app.py\"\npreset = \"distroless\"\nversion = \"3.12\"\n", `slim.toml:4`},
+		{"language = \"python\"\nentrypoint = \"app.py\"\npreset = \"scratch\"\nversion = \"3.13.5\"\n", `give MAJOR.MINOR`},
+		{"language = \"python\"\nentrypoint = \"app.py\"\npreset = \"alpine\"\nversion = \"3.9\"\n", `valid: 3.10, 3.11, 3.12, 3.13, 3.14`},
+		{"language = \"python\"\nentrypoint = \"app.py\"\ndeps = [\"poetry.lock\"]\npreset = \"distroless\"\n", `poetry.lock is not supported`},
+		{"language = \"python\"\nentrypoint = \"app.py\"\ndeps = [\"uv.lock\"]\npreset = \"distroless\"\n", `uv.lock needs exactly one pyproject.toml`},
+		{"language = \"python\"\nentrypoint = [\"bin/run\"]\npreset = \"distroless\"\n", `give a console script name`},
+		{"language = \"python\"\nentrypoint = \"app.py\"\npreset = \"scratch\"\n[run]\npackages = [\"curl\"]\n", `run.packages`},
+	}
+	for _, c := range cases {
+		_, err := New().Plan(parse(t, c.src), presets.Target{Build: amd64, Platform: amd64})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err = %v, want it to contain %q", c.src, err, c.want)
+		}
+		if _, ok := err.(*descriptor.Error); err != nil && !ok {
+			t.Errorf("%q: error %T is not a located *descriptor.Error", c.src, err)
+		}
+	}
+}
+
+func TestVersionSelectsTheAlpineImage(t *testing.T) {
+	p := plan(t, "language = \"python\"\nentrypoint = \"app.py\"\npreset = \"alpine\"\nversion = \"3.12\"\n")
+	if got := p.Stages[0].Base.Image; got != "python:3.12-alpine" {
+		t.Errorf("builder %q", got)
+	}
+	if got := p.Stages[len(p.Stages)-1].Base.Image; got != "python:3.12-alpine" {
+		t.Errorf("final %q", got)
+	}
+	if !strings.Contains(llbgen.Format(p), "/usr/local/bin/python3.12 -m venv --without-pip /opt/venv") {
+		t.Errorf("alpine venv must use the image's /usr/local/bin/python3.12")
+	}
+}
+
+func TestDefaultsToRequirementsTxt(t *testing.T) {
+	p := plan(t, "language = \"python\"\nentrypoint = \"app.py\"\npreset = \"distroless\"\n")
+	found := false
+	for _, c := range p.Checks {
+		found = found || (c.Path == "requirements.txt" && c.File)
+	}
+	if !found {
+		t.Errorf("checks %v lack requirements.txt", p.Checks)
+	}
+}
+
+// The Python snippets the preset writes must at least compile (with any
+// Python 3 on the test machine).
+func TestEmbeddedPythonCompiles(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 on this machine")
+	}
+	for name, src := range map[string]string{"sigterm": sigtermModule, "rootfs": rootfsScript, "compile": compileScript, "findspec": findSpecScript} {
+		out, err := exec.Command(py, "-c", "import sys; compile(sys.argv[1], sys.argv[2], 'exec')", src, name).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s does not compile: %v\n%s", name, err, out)
+		}
+	}
+}

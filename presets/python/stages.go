@@ -1,0 +1,390 @@
+package python
+
+import (
+	"fmt"
+	"path"
+
+	"github.com/slimfront/slimfront/internal/descriptor"
+	"github.com/slimfront/slimfront/llbgen"
+	"github.com/slimfront/slimfront/presets"
+)
+
+var (
+	aptCache  = llbgen.Cache{Target: "/var/cache/apt", ID: "python-apt-cache", Locked: true}
+	aptLists  = llbgen.Cache{Target: "/var/lib/apt", ID: "python-apt-lists", Locked: true}
+	pipMount  = llbgen.Cache{Target: pipCache, ID: "python-pip"}
+	uvMount   = llbgen.Cache{Target: uvCache, ID: "python-uv"}
+	compileKV = []llbgen.KV{{Key: "SOURCE_DATE_EPOCH", Value: epoch}}
+)
+
+// aptScript installs Debian's Python (the same packages distroless
+// python3-debian13 is made of), its venv module, CA certificates and the
+// descriptor's build packages, keeping downloads in the cache mounts.
+const aptScript = "set -eu; " +
+	"rm -f /etc/apt/apt.conf.d/docker-clean; " +
+	"echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache; " +
+	"apt-get update -qq; " +
+	"DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \"$@\" >/dev/null"
+
+// builderStage is the interpreter of the final image (same path, same
+// build) plus pip in a separate tools venv and the build packages; the
+// app's venv is created here without pip.
+func builderStage(app *descriptor.App, fl flavor, in installer) llbgen.Stage {
+	st := llbgen.Stage{
+		Name:   "python",
+		Reason: fmt.Sprintf("Python %s at %s, as in the final image, with pip and the build packages; never part of the image", fl.version, fl.python),
+		Base:   llbgen.Base{Image: fl.builder},
+		Where:  llbgen.OnTarget,
+		Env: []llbgen.KV{
+			{Key: "PYTHONDONTWRITEBYTECODE", Value: "1"},
+			{Key: "PIP_DISABLE_PIP_VERSION_CHECK", Value: "1"},
+			{Key: "PIP_ROOT_USER_ACTION", Value: "ignore"},
+		},
+	}
+	for _, kv := range app.Build.Env {
+		st.Env = append(st.Env, llbgen.KV{Key: kv.Key, Value: kv.Value})
+	}
+	if fl.alpine {
+		st.Steps = append(st.Steps, llbgen.Step{
+			Reason: "strip (binutils) and the build-only packages (compilers, git); they stay in the builder", Key: "build.packages",
+			Run: &llbgen.Run{Argv: append([]string{"apk", "add", "--no-cache", "binutils"}, app.Build.Packages...)},
+		})
+	} else {
+		pkgs := []string{"python" + fl.version, "python" + fl.version + "-venv", "ca-certificates", "binutils"}
+		pkgs = append(pkgs, app.Build.Packages...)
+		st.Steps = append(st.Steps, llbgen.Step{
+			Reason: "Debian's python" + fl.version + " (the interpreter distroless python3-debian13 ships), CA certificates, strip and the build packages",
+			Key:    "build.packages",
+			Run:    &llbgen.Run{Argv: append([]string{"sh", "-c", aptScript, "apt"}, pkgs...), Caches: []llbgen.Cache{aptCache, aptLists}},
+		})
+	}
+	script := fmt.Sprintf("set -eu; %[1]s -m venv %[2]s; %[1]s -m venv --without-pip %[3]s", fl.python, tools, venv)
+	run := &llbgen.Run{Argv: []string{"sh", "-c", script}, Network: llbgen.NetNone}
+	reason := "pip in a tools venv (from the bundled wheel, offline); the app's venv without pip"
+	if in.uv {
+		run.Argv[2] += "; " + tools + "/bin/pip install -q uv"
+		run.Network = llbgen.NetDefault
+		run.Caches = []llbgen.Cache{pipMount}
+		reason = "pip and uv in a tools venv; the app's venv without pip"
+	}
+	st.Steps = append(st.Steps, llbgen.Step{Reason: reason, Run: run})
+	st.Steps = append(st.Steps, llbgen.Step{Reason: "the bytecode compiler used for the venv and the app",
+		File: &llbgen.File{Path: compileScriptPath, Data: []byte(compileScript), Mode: 0o644}})
+	return st
+}
+
+// compileScript compiles directories to bytecode the way the image needs it.
+const compileScript = `"""slimfront: compile DIRs to hash-based bytecode that is never checked against its source
+(reproducible: no timestamps; startup neither compiles nor writes), and drop the bytecode of modules
+that an extension module of the same name shadows (the import system never loads it)."""
+import compileall, os, py_compile, sys
+
+
+def main():
+    ok = True
+    for d in sys.argv[1:]:
+        ok &= bool(compileall.compile_dir(d, quiet=1, workers=0,
+                                          invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH))
+    tag = sys.implementation.cache_tag
+    for d in sys.argv[1:]:
+        for dirpath, dirs, files in os.walk(d):
+            for f in files:
+                mod = f.split(".")[0]
+                if f.endswith(".so") and mod + ".py" in files:
+                    pyc = os.path.join(dirpath, "__pycache__", "%s.%s.pyc" % (mod, tag))
+                    if os.path.exists(pyc):
+                        os.remove(pyc)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":  # compileall's forkserver workers import this file
+    main()
+`
+
+// compileScriptPath is where compileScript is written in the builder.
+const compileScriptPath = "/usr/local/lib/slimfront/compile.py"
+
+// sigtermModule makes SIGTERM stop a Python PID 1 that installed no handler
+// (the kernel ignores signals with the default action for PID 1, so
+// `python app.py` as a container's process would not stop before SIGKILL).
+// Apps and servers that install their own handler (gunicorn, uvicorn) keep
+// it: this only replaces the default, and forked children keep the default
+// behaviour.
+const sigtermModule = `"""Installed by slimfront: SIGTERM stops a Python PID 1 that has no handler for it."""
+import os
+import signal
+
+
+def _stop(signum, frame):
+    if os.getpid() != 1:  # a forked child: act as if no handler were installed
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    raise SystemExit(128 + signum)
+
+
+if os.getpid() == 1 and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+    signal.signal(signal.SIGTERM, _stop)
+`
+
+// site runs "import" lines of .pth files in site-packages at startup; a
+// .pth (unlike sitecustomize.py, which Debian's stdlib already has) cannot
+// be shadowed.
+const sigtermPth = "import _slimfront_sigterm\n"
+
+// depsStage installs the dependencies from the manifests alone, before any
+// source is copied, so a source edit never reinstalls them.
+func depsStage(app *descriptor.App, fl flavor, in installer, ep entry) llbgen.Stage {
+	st := llbgen.Stage{
+		Name:   "deps",
+		Reason: "the dependencies in the venv, from the dependency manifests alone",
+		Base:   llbgen.Base{Stage: "python"},
+		Where:  llbgen.OnTarget,
+		Dir:    srcDir,
+	}
+	st.Steps = append(st.Steps, llbgen.Step{
+		Reason: "dependency manifests alone, so a source edit keeps the install cached", Key: "deps",
+		Copy: &llbgen.Copy{From: llbgen.Context, Src: in.manifests, Dest: srcDir + "/", Parents: true},
+	})
+	pip := []string{tools + "/bin/pip", "--python", venv + "/bin/python", "install", "--no-compile", "--no-warn-script-location"}
+	var run *llbgen.Run
+	switch {
+	case in.uv:
+		dir := path.Join(srcDir, path.Dir(in.manifests[0]))
+		for _, m := range in.manifests {
+			if path.Base(m) == "uv.lock" {
+				dir = path.Join(srcDir, path.Dir(m))
+			}
+		}
+		run = &llbgen.Run{
+			Argv: []string{tools + "/bin/uv", "sync", "--project", dir, "--frozen", "--no-install-project", "--no-dev", "--no-editable"},
+			Env: []llbgen.KV{
+				{Key: "UV_PROJECT_ENVIRONMENT", Value: venv},
+				{Key: "UV_PYTHON", Value: venv + "/bin/python"},
+				{Key: "UV_PYTHON_DOWNLOADS", Value: "never"},
+				{Key: "UV_LINK_MODE", Value: "copy"},
+				{Key: "UV_COMPILE_BYTECODE", Value: "0"},
+				{Key: "UV_NATIVE_TLS", Value: "1"},
+				{Key: "UV_CACHE_DIR", Value: uvCache},
+			},
+			Caches: []llbgen.Cache{uvMount},
+		}
+	case in.pyproject != "":
+		script := fmt.Sprintf(`set -eu; %s -c 'import sys, tomllib; print("\n".join(tomllib.load(open(sys.argv[1], "rb")).get("project", {}).get("dependencies", [])))' %s > /tmp/requirements.txt; exec "$@" -r /tmp/requirements.txt`,
+			fl.python, path.Join(srcDir, in.pyproject))
+		run = &llbgen.Run{Argv: append([]string{"sh", "-c", script, "install"}, pip...), Caches: []llbgen.Cache{pipMount}}
+	default:
+		argv := pip
+		for _, c := range in.constraints {
+			argv = append(argv, "-c", c)
+		}
+		for _, r := range in.requirements {
+			argv = append(argv, "-r", r)
+		}
+		run = &llbgen.Run{Argv: argv, Caches: []llbgen.Cache{pipMount}}
+	}
+	for _, id := range app.Build.Secrets { // private indexes (pip.conf, netrc) and tokens
+		run.Secrets = append(run.Secrets, llbgen.Secret{ID: id})
+	}
+	run.SSH = app.Build.SSH // git+ssh:// requirements
+	st.Steps = append(st.Steps, llbgen.Step{Reason: "install into the venv; wheels are built here, with the build packages", Key: "deps", Run: run})
+	if ep.script != "" {
+		const script = `test -x "$1" || { echo "slimfront: entrypoint [$2]: no console script \"$3\" in the venv; add the package that provides it to your requirements" >&2; exit 1; }`
+		st.Steps = append(st.Steps, llbgen.Step{Reason: "the entrypoint's program must come from the dependencies", Key: "entrypoint",
+			Run: &llbgen.Run{Argv: []string{"sh", "-c", script, "check", venv + "/bin/" + ep.script, ep.display, ep.script}, Network: llbgen.NetNone}})
+	}
+	site := fl.sitePackages()
+	st.Steps = append(st.Steps,
+		llbgen.Step{
+			Reason: "extension modules from wheels often keep their symbols (megabytes each); libraries vendored by auditwheel (*.libs) are left alone",
+			Run: &llbgen.Run{
+				Argv:    []string{"find", venv, "-type", "f", "-name", "*.so", "!", "-path", "*.libs/*", "-exec", "strip", "--strip-unneeded", "{}", "+"},
+				Network: llbgen.NetNone,
+			},
+		},
+		llbgen.Step{Reason: "SIGTERM stops the app as PID 1 even without a handler", File: &llbgen.File{Path: site + "/_slimfront_sigterm.py", Data: []byte(sigtermModule), Mode: 0o644}},
+		llbgen.Step{Reason: "loaded by site at startup", File: &llbgen.File{Path: site + "/_slimfront_sigterm.pth", Data: []byte(sigtermPth), Mode: 0o644}},
+		llbgen.Step{
+			Reason: "reproducible bytecode (hash-based, never checked), so startup writes nothing",
+			Run: &llbgen.Run{
+				Argv:    []string{venv + "/bin/python", compileScriptPath, venv + "/lib"},
+				Env:     compileKV,
+				Network: llbgen.NetNone,
+			},
+		},
+	)
+	return st
+}
+
+// findSpecScript fails with a clear message when the entrypoint's module is
+// not importable from the app directory (it only locates, never imports).
+const findSpecScript = `import importlib.util as u, sys; sys.path.insert(0, "."); m, e = sys.argv[1:3]; t = m.split(".")[0]; ` +
+	`u.find_spec(t) is None and sys.exit("slimfront: entrypoint [%s]: module %r is not in the build context (no %s.py or %s/ next to the descriptor)" % (e, m, t, t))`
+
+// appStage copies the sources and compiles them; it does not depend on the
+// deps stage, so it runs in parallel with the install.
+func appStage(fl flavor, ep entry, descriptorFile string) llbgen.Stage {
+	st := llbgen.Stage{
+		Name:   "app",
+		Reason: "the app's sources, compiled; runs in parallel with the dependency install",
+		Base:   llbgen.Base{Stage: "python"},
+		Where:  llbgen.OnTarget,
+		Dir:    appDir,
+	}
+	st.Steps = append(st.Steps, llbgen.Step{
+		Reason: "the sources (without VCS data, local venvs and stale bytecode)", Key: "entrypoint",
+		Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: appDir + "/",
+			Exclude: []string{".git", ".venv", "**/__pycache__", "**/*.pyc", path.Base(descriptorFile)}},
+	})
+	if ep.module != "" {
+		st.Steps = append(st.Steps, llbgen.Step{Reason: "the entrypoint's module must be in the context", Key: "entrypoint",
+			Run: &llbgen.Run{Argv: []string{fl.python, "-c", findSpecScript, ep.module, ep.display}, Network: llbgen.NetNone}})
+	}
+	st.Steps = append(st.Steps, llbgen.Step{
+		Reason: "reproducible bytecode of the sources", Key: "entrypoint",
+		Run: &llbgen.Run{
+			Argv:    []string{fl.python, compileScriptPath, appDir},
+			Env:     compileKV,
+			Network: llbgen.NetNone,
+		},
+	})
+	return st
+}
+
+// stdlibDrop is what the scratch image leaves out of the standard library:
+// tests, IDLE, tkinter, turtle, ensurepip, pydoc's data, Debian's config
+// hooks, and modules for interactive terminals or Berkeley DB whose shared
+// libraries would otherwise come along (dbm falls back to dbm.sqlite3).
+var stdlibDrop = []string{
+	"test", "idlelib", "tkinter", "turtledemo", "turtle.py", "ensurepip", "pydoc_data", "lib2to3",
+	"__phello__", "__hello__.py", "EXTERNALLY-MANAGED", "sitecustomize.py", "_distutils_system_mod.py",
+	"lib-dynload/_test*", "lib-dynload/_ctypes_test*", "lib-dynload/xx*", "lib-dynload/_xxtestfuzz*",
+	"lib-dynload/readline.*", "lib-dynload/_curses*", "lib-dynload/_dbm.*",
+}
+
+// rootfsScript assembles the scratch image's system files under argv[1]:
+// the interpreter, the trimmed stdlib as one compressed zip of hash-based
+// bytecode (on sys.path by default; python.org's embeddable distribution
+// ships its stdlib the same way: tracebacks through the stdlib show file and
+// line but not the source text), the extension modules as files, CA
+// certificates and tzdata. Everything is sorted and dated 1980,
+// so the same inputs give the same bytes.
+const rootfsScript = `"""slimfront: assemble a scratch image's Python under ROOT."""
+import compileall, glob, os, py_compile, shutil, sys, zipfile
+
+
+def main():
+    root, python, version, *drop = sys.argv[1:]
+    lib = "/usr/lib/python" + version
+    stage = "/tmp/stdlib"
+    zip_path = "/usr/lib/python%s.zip" % version.replace(".", "")
+
+    def mkdir(p):
+        os.makedirs(root + p, exist_ok=True)
+
+    mkdir("/usr/bin")
+    shutil.copy2(python, root + python)
+    os.symlink(os.path.basename(python), root + "/usr/bin/python3")
+
+    shutil.copytree(lib, stage, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+    for pattern in drop:
+        for p in glob.glob(os.path.join(stage, pattern)):
+            shutil.rmtree(p) if os.path.isdir(p) and not os.path.islink(p) else os.remove(p)
+    # Extension modules stay files (the loader maps them); os.py is getpath's landmark for sys.prefix.
+    mkdir(lib)
+    shutil.copytree(stage + "/lib-dynload", root + lib + "/lib-dynload")
+    shutil.copy2(stage + "/os.py", root + lib + "/os.py")
+    shutil.rmtree(stage + "/lib-dynload")
+    for dirpath, dirs, files in os.walk(stage):
+        for f in files:
+            if os.path.islink(os.path.join(dirpath, f)):
+                os.remove(os.path.join(dirpath, f))  # Debian's links into /etc
+
+    ok = compileall.compile_dir(stage, quiet=1, legacy=True, workers=0, stripdir=stage, prependdir=zip_path,
+                                invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    if not ok:
+        sys.exit("slimfront: compiling the standard library failed")
+    with zipfile.ZipFile(root + zip_path, "w") as z:
+        for dirpath, dirs, files in sorted(os.walk(stage)):
+            dirs.sort()
+            for f in sorted(files):
+                if f.endswith(".py"):
+                    continue  # bytecode only, like python.org's embeddable distribution
+                full = os.path.join(dirpath, f)
+                info = zipfile.ZipInfo(os.path.relpath(full, stage), date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                with open(full, "rb") as fh:
+                    z.writestr(info, fh.read(), compresslevel=9)
+    shutil.rmtree(stage)
+
+    mkdir("/etc/ssl/certs")
+    shutil.copy2("/etc/ssl/certs/ca-certificates.crt", root + "/etc/ssl/certs/")
+    mkdir("/usr/share")
+    shutil.copytree("/usr/share/zoneinfo", root + "/usr/share/zoneinfo", symlinks=True,
+                    ignore=lambda d, names: [n for n in names if d == "/usr/share/zoneinfo" and n in ("right", "posix", "tzdata.zi")])
+
+
+if __name__ == "__main__":  # compileall's forkserver workers import this file
+    main()
+`
+
+// rootfsScriptPath is where rootfsScript is written in the rootfs stage.
+const rootfsScriptPath = "/usr/local/lib/slimfront/rootfs.py"
+
+// rootfsStage assembles the scratch image's system files: the interpreter,
+// the trimmed and compiled stdlib, CA certificates, tzdata and the shared
+// libraries the interpreter, the stdlib's and the venv's extension modules
+// load.
+func rootfsStage(fl flavor) llbgen.Stage {
+	lib := "/usr/lib/python" + fl.version
+	closure := presets.ClosureStep(rootfs, fl.python, rootfs+lib+"/lib-dynload", venv)
+	return llbgen.Stage{
+		Name:   "rootfs",
+		Reason: "scratch: exactly the system files the interpreter and the venv need",
+		Base:   llbgen.Base{Stage: "deps"},
+		Where:  llbgen.OnTarget,
+		Steps: []llbgen.Step{
+			{Reason: "the assembly script", File: &llbgen.File{Path: rootfsScriptPath, Data: []byte(rootfsScript), Mode: 0o644}},
+			{Reason: "interpreter, stdlib zip without tests/idle/tkinter/ensurepip, extension modules, CA certificates, tzdata",
+				Run: &llbgen.Run{Argv: append([]string{fl.python, rootfsScriptPath, rootfs, fl.python, fl.version}, stdlibDrop...), Env: compileKV, Network: llbgen.NetNone}},
+			closure,
+			{Reason: "libraries bundled in the venv come with the venv itself",
+				Run: &llbgen.Run{Argv: []string{"rm", "-rf", rootfs + venv}, Network: llbgen.NetNone}},
+		},
+	}
+}
+
+// scratchStage is an empty image plus the assembled system files and the
+// account files of the non-root user.
+func scratchStage(from string, uid, gid int) llbgen.Stage {
+	passwd, group := presets.Accounts(uid, gid)
+	own := fmt.Sprintf("%d:%d", uid, gid)
+	return llbgen.Stage{
+		Name:   "final",
+		Reason: "scratch: the interpreter, its libraries, the venv and the app; no shell",
+		Base:   llbgen.Base{Scratch: true},
+		Steps: []llbgen.Step{
+			{Reason: "interpreter, stdlib, shared libraries, CA certificates, tzdata", Copy: &llbgen.Copy{From: from, Src: []string{rootfs}, Dest: "/"}},
+			{Reason: "account of the non-root user", File: &llbgen.File{Path: "/etc/passwd", Data: passwd, Mode: 0o644}},
+			{Reason: "group of the non-root user", File: &llbgen.File{Path: "/etc/group", Data: group, Mode: 0o644}},
+			{Reason: "name lookups from /etc/hosts, then DNS", File: &llbgen.File{Path: "/etc/nsswitch.conf", Data: []byte("hosts: files dns\n"), Mode: 0o644}},
+			{Reason: "home of the non-root user", Dir: &llbgen.Dir{Path: "/home/nonroot", Mode: 0o700, Chown: own}},
+			{Reason: "a writable temporary directory", Dir: &llbgen.Dir{Path: "/tmp", Mode: 0o1777}},
+		},
+	}
+}
+
+// accountsStage merges the non-root user into the alpine image's account files.
+func accountsStage(fl flavor, uid, gid int) llbgen.Stage {
+	return llbgen.Stage{
+		Name:   "accounts",
+		Reason: "add the non-root user to the base's account files",
+		Base:   llbgen.Base{Image: fl.final},
+		Where:  llbgen.OnTarget,
+		Steps: []llbgen.Step{
+			{Reason: "the base's account files", Run: &llbgen.Run{Argv: []string{"sh", "-c", "mkdir -p /accounts && cp /etc/passwd /etc/group /accounts/"}, Network: llbgen.NetNone}},
+			{Reason: "append the non-root user", Run: &llbgen.Run{Argv: []string{"sh", "-c", presets.AppendAccountsScript("/accounts", uid, gid)}, Network: llbgen.NetNone}},
+		},
+	}
+}
