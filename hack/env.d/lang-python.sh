@@ -15,6 +15,7 @@
 # Sourced with LIST_IMAGES=1 (by lib.sh): only append the images to EXPECTED_IMAGES and return.
 if [[ ${LIST_IMAGES:-0} == 1 ]]; then
 	EXPECTED_IMAGES+=("distroless/python3-debian13 latest nonroot debug debug-nonroot")
+	# shellcheck disable=SC2317 # exit: only when executed with LIST_IMAGES=1
 	return 0 2>/dev/null || exit 0
 fi
 set -euo pipefail
