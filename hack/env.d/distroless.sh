@@ -5,7 +5,7 @@
 # each a multi-platform index (linux/amd64 + linux/arm64), built like upstream distroless from Debian
 # trixie .debs (dpkg-deb -x, no maintainer scripts; control files in /var/lib/dpkg/status.d).
 # Layers: static = base-files netbase tzdata media-types + CA bundle (incl. the proxy CAs) + passwd/group
-# (nonroot 65532) + nsswitch + os-release; base-nossl += libc6; base += libssl3t64;
+# (nonroot 65532) + nsswitch + os-release; base-nossl += libc6; base += libssl3t64 libzstd1 zlib1g;
 # cc += libgomp1 libstdc++6 libgcc-s1 gcc-14-base; :debug* += busybox at /busybox.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -18,7 +18,7 @@ declare -A PARENT=([base-nossl]=static [base]=base-nossl [cc]=base)
 declare -A PKGS=(
 	[static]="base-files netbase tzdata media-types"
 	[base-nossl]="libc6"
-	[base]="libssl3t64"
+	[base]="libssl3t64 libzstd1 zlib1g" # trixie's libssl3t64 links zstd and zlib (upstream base-debian13 ships them)
 	[cc]="libgomp1 libstdc++6 libgcc-s1 gcc-14-base"
 )
 ENV_ARGS=(--env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
