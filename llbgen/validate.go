@@ -79,11 +79,32 @@ func Describe(s Step) string {
 		}
 		return fmt.Sprintf("COPY %s%s %s", from, strings.Join(c.Src, " "), c.Dest)
 	case s.Run != nil:
-		return "RUN " + strings.Join(s.Run.Argv, " ")
+		args := make([]string, len(s.Run.Argv))
+		for i, a := range s.Run.Argv {
+			args[i] = shorten(a)
+		}
+		return "RUN " + strings.Join(args, " ")
 	case s.File != nil:
 		return fmt.Sprintf("FILE %s (%d bytes)", s.File.Path, len(s.File.Data))
 	case s.Dir != nil:
 		return "MKDIR " + s.Dir.Path
 	}
 	return "?"
+}
+
+// shorten keeps step names on one readable line: an inline script shows its
+// first line and how many more it has.
+func shorten(a string) string {
+	lines := strings.Split(strings.TrimSpace(a), "\n")
+	if len(lines) == 1 && len(a) <= 100 {
+		return a
+	}
+	first := strings.TrimSpace(lines[0])
+	if len(first) > 100 {
+		first = first[:97] + "..."
+	}
+	if len(lines) > 1 {
+		return fmt.Sprintf("%q (+%d lines)", first, len(lines)-1)
+	}
+	return fmt.Sprintf("%q", first)
 }

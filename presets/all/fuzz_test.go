@@ -1,0 +1,213 @@
+package all
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/slimfront/slimfront/internal/descriptor"
+	"github.com/slimfront/slimfront/llbgen"
+	"github.com/slimfront/slimfront/presets"
+)
+
+// fakeImages resolves every base image without a registry, like the
+// frontend's imageSource would, with a typical base config.
+type fakeImages struct{}
+
+func (fakeImages) Image(_ context.Context, ref string, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
+	img := &dockerspec.DockerOCIImage{}
+	img.Platform = p
+	img.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	img.Config.User = "0"
+	img.Config.WorkingDir = "/"
+	img.History = []ocispecs.History{{CreatedBy: "base layer"}}
+	return llb.Image(ref+"@sha256:"+strings.Repeat("a", 64), llb.Platform(p)), img, nil
+}
+
+var (
+	amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	arm64 = ocispecs.Platform{OS: "linux", Architecture: "arm64"}
+)
+
+// fuzzSeeds are descriptors that reach the presets (valid ones, with every
+// table) and ones that stop in the parser, besides examples/*/slim.toml.
+var fuzzSeeds = []string{
+	"language = \"go\"\nentrypoint = \".\"\ndeps = [\"go.mod\"]\n",
+	"language = \"go\"\nentrypoint = \"./cmd/server\"\ndeps = [\"go.mod\", \"go.sum\"]\npreset = \"alpine\"\nversion = \"1.26\"\nport = 8080\nuser = \"1000:1000\"\nworkdir = \"/srv\"\nsize_budget = \"20MB\"\n" +
+		"[env]\nGIN_MODE = \"release\"\n[build]\npackages = [\"libsqlite3-dev\"]\nsecrets = [\"netrc\", \"tok\"]\nssh = true\n[build.env]\nCGO_ENABLED = \"1\"\n[run]\ninclude = [\"templates/\", \"config.yaml\"]\n",
+	"language = \"go\"\nentrypoint = \".\"\nbuild.script = \"make\"\nrun.packages = [\"tzdata\"]\n",
+	"language = \"python\"\nentrypoint = [\"gunicorn\", \"app:app\"]\ndeps = [\"requirements.txt\"]\npreset = \"alpine\"\n[run]\ninclude = [\"templates/\"]\npackages = [\"libpq5\"]\n",
+	"language = \"python\"\nentrypoint = \"app.py\"\nversion = \"3.12\"\npreset = \"scratch\"\n",
+	"language = \"python\"\nentrypoint = \"pkg/\"\ndeps = [\"pyproject.toml\", \"uv.lock\"]\n",
+	"language = \"node\"\nentrypoint = \"server.js\"\ndeps = [\"package.json\", \"package-lock.json\"]\npreset = \"alpine\"\nversion = \"22\"\n[build]\nscript = \"build\"\n",
+	"language = \"node\"\nentrypoint = [\"node\", \"dist/index.js\"]\ndeps = [\"package.json\", \"yarn.lock\"]\nuser = \"0\"\n",
+	"language = \"node\"\nentrypoint = \"server.js\"\ndeps = [\"package.json\", \"pnpm-lock.yaml\"]\npreset = \"scratch\"\n[build.env]\nnpm_config_build_from_source = \"true\"\n",
+	"language = \"go\"\nentrypoint = \"../x\"\ndeps = [\"/a\", \"\", 3]\n",
+	"language = \"go\"\nentrypoint = [\"/app\"]\n",
+	"language = \"Go\"\npreset = \"distrolss\"\nentrypiont = 1\n",
+	"port = 80\nport = 81\n",
+	"[build]\n[build]\n",
+	"",
+	"\x00\x01\xfe\xff",
+}
+
+// FuzzPlan drives the whole descriptor → Plan → LLB pipeline the frontend
+// runs (Parse, ApplyDefaults, Plan for linux/amd64 and linux/arm64 targets
+// built on linux/amd64, Validate, Render with a fake image source, Marshal)
+// on arbitrary slim.toml bytes and SLIM_PRESET/SLIM_VERSION build args:
+//
+//   - nothing panics;
+//   - every user error is a *descriptor.Error whose problems have a message
+//     and a slim.toml location, unless the key is not in the file at all
+//     (a build-arg override or a defaulted key);
+//   - a Plan that the presets return is internally consistent (Validate),
+//     renders and marshals: any failure there is a preset bug, never the
+//     user's fault, so it fails the fuzz;
+//   - every path check names a key located in the file, so a missing file
+//     is reported at its line.
+//
+// go test ./presets/all -run '^$' -fuzz FuzzPlan -fuzztime 60s
+func FuzzPlan(f *testing.F) {
+	examples, _ := filepath.Glob(filepath.Join("..", "..", "examples", "*", "slim.toml"))
+	for _, p := range examples {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, "", "")
+		f.Add(b, "alpine", "")
+		f.Add(b, "scratch", "1.99")
+	}
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s), "", "")
+	}
+	f.Add([]byte(fuzzSeeds[0]), "nope", "1.9")
+	f.Add([]byte(fuzzSeeds[3]), "distroless", "3.99")
+	f.Add([]byte(fuzzSeeds[6]), "scratch", "18")
+
+	reg := Registry()
+	f.Fuzz(func(t *testing.T, src []byte, preset, version string) {
+		opts := reg.Options(map[string]string{"preset": preset, "version": version})
+		app, err := descriptor.Parse("slim.toml", src, opts)
+		if err != nil {
+			checkUserError(t, nil, "Parse", err)
+			return
+		}
+		reg.ApplyDefaults(app)
+		for _, target := range []ocispecs.Platform{amd64, arm64} {
+			plan, err := reg.Plan(app, presets.Target{Build: amd64, Platform: target})
+			if err != nil {
+				checkUserError(t, app, "Plan("+target.Architecture+")", err)
+				continue
+			}
+			checkPlan(t, app, plan, target)
+		}
+	})
+}
+
+// checkUserError fails unless err is a *descriptor.Error with well-formed
+// problems: a message, and a location whenever the key is in the file.
+func checkUserError(t *testing.T, app *descriptor.App, where string, err error) {
+	t.Helper()
+	var de *descriptor.Error
+	if !errors.As(err, &de) {
+		t.Fatalf("%s: error %T is not a *descriptor.Error: %v", where, err, err)
+	}
+	if len(de.Problems) == 0 {
+		t.Fatalf("%s: *descriptor.Error without problems", where)
+	}
+	if de.Error() == "" {
+		t.Fatalf("%s: empty error message", where)
+	}
+	for _, p := range de.Problems {
+		if p.Msg == "" {
+			t.Fatalf("%s: problem without a message: %+v", where, p)
+		}
+		if p.Range.Start.Line > 0 {
+			if p.Range.Start.Col < 1 {
+				t.Fatalf("%s: problem with a line but no column: %+v", where, p)
+			}
+			continue
+		}
+		// No location: only allowed for build-arg overrides, and (after
+		// Parse) for keys that are not in the file at all.
+		if strings.HasPrefix(p.Msg, "build arg SLIM_") {
+			continue
+		}
+		if app != nil && p.Key != "" && !locatable(app, p.Key) {
+			continue
+		}
+		t.Fatalf("%s: problem without a location: %+v\n%s", where, p, de)
+	}
+}
+
+// locatable reports whether key or an enclosing key is in the file.
+func locatable(app *descriptor.App, key string) bool {
+	for k := key; k != ""; {
+		if _, ok := app.Range(k); ok {
+			return true
+		}
+		i := strings.LastIndexAny(k, ".[")
+		if i <= 0 {
+			break
+		}
+		k = k[:i]
+	}
+	return false
+}
+
+func checkPlan(t *testing.T, app *descriptor.App, plan llbgen.Plan, target ocispecs.Platform) {
+	t.Helper()
+	if err := llbgen.Validate(plan); err != nil {
+		t.Fatalf("preset bug: invalid plan for %s: %v\n%s", target.Architecture, err, app.Source)
+	}
+	for _, c := range plan.Checks {
+		if c.Path == "" || strings.HasPrefix(c.Path, "/") || c.Path == ".." || strings.HasPrefix(c.Path, "../") {
+			t.Fatalf("path check %+v escapes the context\n%s", c, app.Source)
+		}
+		if !locatable(app, c.Key) {
+			t.Fatalf("path check %+v names key %q, which is not in the file: a missing path would be reported without a line\n%s", c, c.Key, app.Source)
+		}
+	}
+	epoch := time.Unix(1700000000, 0).UTC()
+	ctx := context.Background()
+	res, err := llbgen.Render(ctx, plan, llbgen.Options{
+		BuildPlatform:  amd64,
+		TargetPlatform: target,
+		Context:        llb.Local("context", llb.LocalUniqueID("fuzz")),
+		Images:         fakeImages{},
+		SourceMap:      llb.NewSourceMap(nil, "slim.toml", "toml", app.Source),
+		Locate: func(key string) *pb.Range { // like the frontend's locator
+			r, ok := app.Range(key)
+			if !ok || r.Start.Line < 1 {
+				return nil
+			}
+			return &pb.Range{Start: &pb.Position{Line: int32(r.Start.Line), Character: int32(r.Start.Col)},
+				End: &pb.Position{Line: int32(max(r.End.Line, r.Start.Line)), Character: int32(r.End.Col)}}
+		},
+		CacheNS: "fuzz",
+		Epoch:   &epoch,
+	})
+	if err != nil {
+		t.Fatalf("preset bug: Render failed for %s: %v\n%s", target.Architecture, err, app.Source)
+	}
+	if res.Image == nil {
+		t.Fatal("Render returned no image config")
+	}
+	if _, err := res.State.Marshal(ctx, llb.Platform(target)); err != nil {
+		t.Fatalf("Marshal failed for %s: %v\n%s", target.Architecture, err, app.Source)
+	}
+	for name, st := range res.Stages {
+		if _, err := st.Marshal(ctx, llb.Platform(target)); err != nil {
+			t.Fatalf("Marshal of stage %s failed: %v", name, err)
+		}
+	}
+}
