@@ -1,0 +1,198 @@
+// Package bench builds every example app three ways — the seeds'
+// hand-written Dockerfiles (bench/handwritten/<language>/), slimfront per
+// preset, and the Dockerfile slimfront renders — on a private buildkitd, and
+// writes BENCHMARKS.md and an SVG bar chart of image sizes. See bench/run.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is the command line.
+type Config struct {
+	Root     string // repository root
+	Quick    bool   // one repetition, one app per language, baseline + slimfront + rendered
+	Runs     int    // repetitions (median)
+	Noops    int    // no-op rebuilds per repetition
+	Out, SVG string // report and chart paths
+	Apps     []string
+	Keep     bool // keep the temp dir (logs)
+	Log      io.Writer
+}
+
+// Report is everything BENCHMARKS.md shows.
+type Report struct {
+	Config       Config
+	Machine      Machine
+	Apps         []*App
+	RenderedNote string
+	Frontend     FrontendImage
+	LLBGen       []LLBGen
+	LLBGenErr    string
+	Took         time.Duration
+}
+
+// Run measures and writes the report.
+func Run(ctx context.Context, cfg Config) error {
+	start := time.Now()
+	logf := func(format string, a ...any) { fmt.Fprintf(cfg.Log, format+"\n", a...) }
+	registry := envOr("SLIM_REGISTRY", "127.0.0.1:5000")
+	frontendRef := envOr("SLIM_FRONTEND", registry+"/org/slimfront:latest")
+	for _, tool := range []string{"docker", "buildkitd", "buildctl", "crane", "runc"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s not on PATH: run from the repo root after `eval \"$(hack/env up)\"` (bench/run does it)", tool)
+		}
+	}
+	tmp, err := os.MkdirTemp(envOr("SLIM_BENCH_TMP", ""), "slimfront-bench-")
+	if err != nil {
+		return err
+	}
+	if cfg.Keep {
+		logf("keeping %s", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+
+	apps, err := discover(cfg.Root)
+	if err != nil {
+		return err
+	}
+	apps = selectApps(apps, cfg)
+	slim := filepath.Join(tmp, "slim")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", slim, "./cmd/slim").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./cmd/slim: %v\n%s", err, out)
+	}
+	rep := &Report{Config: cfg, Machine: machine(ctx), Apps: apps}
+	rep.RenderedNote = addRendered(ctx, slim, tmp, apps)
+	if cfg.Quick {
+		for _, a := range apps {
+			var keep []*Variant
+			for _, v := range a.Variants {
+				if v.Baseline || ((v.Kind == KindSlim || v.Kind == KindRendered) && v.Preset == a.Preset) {
+					keep = append(keep, v)
+				}
+			}
+			a.Variants = keep
+		}
+	}
+
+	logf("starting a private buildkitd in %s", tmp)
+	d, err := startDaemon(ctx, filepath.Join(envOr("SLIM_CACHE", tmp), "work", fmt.Sprintf("bench-buildkitd-%d", os.Getpid())), registry)
+	if err != nil {
+		return err
+	}
+	defer d.stop()
+	r := &runner{d: d, tmp: tmp, noops: cfg.Noops, logf: logf}
+	total := 0
+	for _, a := range apps {
+		total += len(a.Variants)
+	}
+	for i := 1; i <= cfg.Runs; i++ {
+		n := 0
+		for _, a := range apps {
+			if a.Skip != "" {
+				continue
+			}
+			for _, v := range a.Variants {
+				n++
+				if v.Result.Err != "" || (i > 1 && v.onceOnly()) {
+					continue
+				}
+				t0 := time.Now()
+				if err := r.measure(ctx, v, i); err != nil {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					v.Result.Err = err.Error()
+					logf("run %d/%d [%d/%d] %s %s: FAILED (%s)\n%s", i, cfg.Runs, n, total, a.Name, v.Label(), time.Since(t0).Round(time.Second), err)
+					continue
+				}
+				logf("run %d/%d [%d/%d] %s %-26s %s (%s)", i, cfg.Runs, n, total, a.Name, v.Label(), lastTimes(v.Result), time.Since(t0).Round(time.Second))
+			}
+		}
+	}
+	d.stop()
+	rep.Machine.LoadEnd = loadavg()
+
+	logf("LLB generation benchmark (go test -bench LLBGen ./llbgen)")
+	if rep.LLBGen, err = llbgenBench(ctx, cfg.Root, cfg.Quick); err != nil {
+		rep.LLBGenErr = err.Error()
+	}
+	rep.Frontend = frontendImage(ctx, frontendRef)
+	rep.Took = time.Since(start)
+	if err := os.MkdirAll(filepath.Dir(cfg.Out), 0o755); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.SVG), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(cfg.SVG, []byte(sizesSVG(apps)), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(cfg.Out, []byte(rep.markdown()), 0o644); err != nil {
+		return err
+	}
+	logf("wrote %s and %s in %s", cfg.Out, cfg.SVG, rep.Took.Round(time.Second))
+	return nil
+}
+
+// selectApps applies --apps, and in quick mode keeps the smallest app
+// (fewest files) of each language.
+func selectApps(apps []*App, cfg Config) []*App {
+	var out []*App
+	best := map[string]*App{}
+	for _, a := range apps {
+		if len(cfg.Apps) > 0 && !contains(cfg.Apps, a.Name) {
+			continue
+		}
+		if cfg.Quick && a.Skip == "" {
+			if b := best[a.Language]; b == nil || a.files() < b.files() {
+				best[a.Language] = a
+			}
+			continue
+		}
+		out = append(out, a)
+	}
+	for _, a := range apps {
+		if best[a.Language] == a {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func lastTimes(r Result) string {
+	var parts []string
+	for _, c := range []struct {
+		name string
+		ts   []time.Duration
+	}{{"cold", r.Cold}, {"noop", r.Noop}, {"src", r.Src}, {"dep", r.Dep}} {
+		if len(c.ts) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %.1fs", c.name, c.ts[len(c.ts)-1].Seconds()))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

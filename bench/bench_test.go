@@ -1,0 +1,72 @@
+package bench
+
+import (
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEditsChangeFilesWithoutChangingWhatTheyMean(t *testing.T) {
+	dir := t.TempDir()
+	for name, want := range map[string]string{
+		"main.go":          "package main\n\n// bench edit n1\n",
+		"go.mod":           "module x\n\n// bench edit n1\n",
+		"requirements.txt": "flask\n\n# bench edit n1\n",
+		"package.json":     "{\n  \"x-bench-edit\": \"n1\",\n\"name\": \"x\"}\n",
+	} {
+		orig := map[string]string{"main.go": "package main\n", "go.mod": "module x\n", "requirements.txt": "flask\n", "package.json": "{\n\"name\": \"x\"}\n"}[name]
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(orig), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := appendEdit(p, "n1"); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(p)
+		if string(got) != want {
+			t.Errorf("%s: got %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestMedianOfOddAndEvenCounts(t *testing.T) {
+	if m := median([]time.Duration{3, 1, 2}); m != 2 {
+		t.Errorf("median(3,1,2) = %v", m)
+	}
+	if m := median([]time.Duration{4, 1, 3, 2}); m != 2 {
+		t.Errorf("median(4,1,3,2) = %v", m)
+	}
+	if m := median(nil); m != 0 {
+		t.Errorf("median() = %v", m)
+	}
+}
+
+func TestSizesSVGIsWellFormedAndNamesEveryVariant(t *testing.T) {
+	a := &App{Name: "go-<hello>"}
+	a.Variants = []*Variant{
+		{App: a, Kind: KindHand, Name: "5-scratch", Result: Result{Uncompressed: 8e6, Compressed: 4e6}},
+		{App: a, Kind: KindSlim, Name: "scratch", Preset: "scratch", Result: Result{Uncompressed: 6e6, Compressed: 3e6}},
+		{App: a, Kind: KindSlim, Name: "alpine", Preset: "alpine", Result: Result{Err: "failed"}},
+	}
+	svg := sizesSVG([]*App{a})
+	d := xml.NewDecoder(strings.NewReader(svg))
+	for {
+		if _, err := d.Token(); err != nil {
+			if err.Error() == "EOF" {
+				break
+			}
+			t.Fatalf("not well-formed: %v\n%s", err, svg)
+		}
+	}
+	for _, s := range []string{"hand: 5-scratch", "slimfront scratch", "go-&lt;hello&gt;"} {
+		if !strings.Contains(svg, s) {
+			t.Errorf("svg lacks %q", s)
+		}
+	}
+	if strings.Contains(svg, "slimfront alpine") {
+		t.Error("a failed variant has a bar")
+	}
+}
