@@ -159,8 +159,9 @@ func loadExpect(t *testing.T, exampleDir string) expectation {
 	return e
 }
 
-// goExamples lists the example directories whose slim.toml says language "go".
-func goExamples(t *testing.T) []string {
+// examplesOf lists the example directories whose slim.toml says
+// language = lang.
+func examplesOf(t *testing.T, lang string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(repoPath("examples"))
 	if err != nil {
@@ -174,16 +175,19 @@ func goExamples(t *testing.T) []string {
 		}
 		for _, line := range strings.Split(string(b), "\n") {
 			k, v, ok := strings.Cut(line, "=")
-			if ok && strings.TrimSpace(k) == "language" && strings.Contains(v, `"go"`) {
+			if ok && strings.TrimSpace(k) == "language" && strings.Contains(v, `"`+lang+`"`) {
 				dirs = append(dirs, e.Name())
 			}
 		}
 	}
 	if len(dirs) == 0 {
-		t.Fatal("no Go examples found under examples/")
+		t.Fatalf("no %s examples found under examples/", lang)
 	}
 	return dirs
 }
+
+// goExamples lists the Go examples.
+func goExamples(t *testing.T) []string { return examplesOf(t, "go") }
 
 // copyExample copies examples/<name> into a fresh temp dir and returns it.
 func copyExample(t *testing.T, name string) string {

@@ -36,31 +36,8 @@ func loadNodeExpect(t *testing.T, exampleDir string) nodeExpect {
 	return doc.Node
 }
 
-// nodeExamples lists the example directories whose slim.toml says language "node".
-func nodeExamples(t *testing.T) []string {
-	t.Helper()
-	entries, err := os.ReadDir(repoPath("examples"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dirs []string
-	for _, e := range entries {
-		b, err := os.ReadFile(repoPath("examples", e.Name(), "slim.toml"))
-		if err != nil || !e.IsDir() {
-			continue
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			k, v, ok := strings.Cut(line, "=")
-			if ok && strings.TrimSpace(k) == "language" && strings.Contains(v, `"node"`) {
-				dirs = append(dirs, e.Name())
-			}
-		}
-	}
-	if len(dirs) == 0 {
-		t.Fatal("no Node examples found under examples/")
-	}
-	return dirs
-}
+// nodeExamples lists the Node examples.
+func nodeExamples(t *testing.T) []string { return examplesOf(t, "node") }
 
 // nodePackageManagerNames are files and directories of npm, yarn, pnpm and
 // corepack that must never reach a final image.

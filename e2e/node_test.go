@@ -34,20 +34,7 @@ func nodeExampleOnPreset(t *testing.T, example, preset string) {
 	if b, _ := os.ReadFile(filepath.Join(dir, "slim.toml")); !strings.HasPrefix(string(b), syntaxLine) {
 		t.Fatalf("slim.toml of %s does not start with %q", example, syntaxLine)
 	}
-	tarPath, _ := mustBuildOCI(t, dir, "-f", "slim.toml", "--build-arg", "SLIM_PRESET="+preset)
-
-	images, err := readOCIImages(tarPath, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(images) != 1 {
-		t.Fatalf("want 1 image in the single-platform build, got %d", len(images))
-	}
-	im := images[0]
-	t.Logf("platform %s, entrypoint %q, cmd %q, user %q", im.Platform, im.Config.Config.Entrypoint, im.Config.Config.Cmd, im.Config.Config.User)
-
-	checkUser(t, im)
-	checkEntrypoint(t, im)
+	im, tarPath := buildPresetImage(t, dir, preset)
 	checkSize(t, im, e, preset)
 	checkNoShell(t, im)
 	checkNoNodePackageManager(t, im)

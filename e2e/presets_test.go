@@ -30,20 +30,7 @@ func TestGoExamplesRunOnEveryPreset(t *testing.T) {
 func exampleOnPreset(t *testing.T, example, preset string) {
 	e := loadExpect(t, repoPath("examples", example))
 	dir := copyExample(t, example)
-	tarPath, _ := mustBuildOCI(t, dir, "-f", "slim.toml", "--build-arg", "SLIM_PRESET="+preset)
-
-	images, err := readOCIImages(tarPath, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(images) != 1 {
-		t.Fatalf("want 1 image in the single-platform build, got %d", len(images))
-	}
-	im := images[0]
-	t.Logf("platform %s, entrypoint %q, cmd %q, user %q", im.Platform, im.Config.Config.Entrypoint, im.Config.Config.Cmd, im.Config.Config.User)
-
-	checkUser(t, im)
-	checkEntrypoint(t, im)
+	im, tarPath := buildPresetImage(t, dir, preset)
 	checkSize(t, im, e, preset)
 	switch preset {
 	case "scratch", "distroless":
@@ -139,4 +126,24 @@ func biggestFiles(im *ociImage, n int) string {
 		fmt.Fprintf(&b, "  %10d %s\n", all[i].size, all[i].name)
 	}
 	return b.String()
+}
+
+// buildPresetImage builds the example copy in dir on preset through buildx,
+// checks what every image must have (one image, user 65532, an entrypoint)
+// and returns it with the path of its OCI tar.
+func buildPresetImage(t *testing.T, dir, preset string) (*ociImage, string) {
+	t.Helper()
+	tarPath, _ := mustBuildOCI(t, dir, "-f", "slim.toml", "--build-arg", "SLIM_PRESET="+preset)
+	images, err := readOCIImages(tarPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(images) != 1 {
+		t.Fatalf("want 1 image in the single-platform build, got %d", len(images))
+	}
+	im := images[0]
+	t.Logf("platform %s, entrypoint %q, cmd %q, user %q", im.Platform, im.Config.Config.Entrypoint, im.Config.Config.Cmd, im.Config.Config.User)
+	checkUser(t, im)
+	checkEntrypoint(t, im)
+	return im, tarPath
 }

@@ -42,19 +42,7 @@ func pythonExampleOnPreset(t *testing.T, example, preset string) {
 	e := loadExpect(t, repoPath("examples", example))
 	dir := preparePythonExample(t, example)
 	checkSyntaxLine(t, dir)
-	tarPath, _ := mustBuildOCI(t, dir, "-f", "slim.toml", "--build-arg", "SLIM_PRESET="+preset)
-
-	images, err := readOCIImages(tarPath, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(images) != 1 {
-		t.Fatalf("want 1 image in the single-platform build, got %d", len(images))
-	}
-	im := images[0]
-	t.Logf("platform %s, entrypoint %q, cmd %q, user %q", im.Platform, im.Config.Config.Entrypoint, im.Config.Config.Cmd, im.Config.Config.User)
-	checkUser(t, im)
-	checkEntrypoint(t, im)
+	im, tarPath := buildPresetImage(t, dir, preset)
 	checkSize(t, im, e, preset)
 	checkNoShell(t, im)
 	checkNoBuildTools(t, im)
