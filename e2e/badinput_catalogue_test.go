@@ -126,6 +126,13 @@ func badCatalogue() []badCase {
 		{name: "entrypoint_missing", toml: "language = \"go\"\nentrypoint = \"./cmd/nope\"\ndeps = [\"go.mod\"]\n", line: 3},
 		{name: "deps_missing", toml: "language = \"go\"\nentrypoint = \".\"\ndeps = [\"go.mod\", \"go.sum\"]\n", line: 4},
 		{name: "deps_excluded_by_dockerignore", toml: okGo, ctx: goCtx(".dockerignore", "go.mod\n"), line: 4},
+		// Without deps, the Python preset expects requirements.txt (Node:
+		// package.json). When it is missing the error names a deps key
+		// the file does not have, and points at no line of the file.
+		{name: "deps_default_file_missing", toml: "language = \"python\"\nentrypoint = \"app.py\"\n",
+			ctx: map[string]string{"app.py": "print('hi')\n"}, line: 2, mention: []string{"requirements.txt"},
+			bug: "a default dependency file that is missing is reported as `slim.toml: deps: ...` without a line " +
+				"(the excerpt marks the # syntax line); it should point at language/entrypoint and say deps is unset"},
 		{name: "go_entrypoint_is_a_file", toml: "language = \"go\"\nentrypoint = \"main.go\"\ndeps = [\"go.mod\"]\n", line: 3},
 		{name: "go_compile_error", toml: okGo, ctx: goCtx("main.go", "package main\n\nfunc main() { undefined() }\n"), line: 3,
 			mention: []string{"undefined"}},

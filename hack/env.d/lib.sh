@@ -144,7 +144,7 @@ EXPECTED_IMAGES=(
 )
 # Language stand-ins (hack/env.d/lang-*.sh) add their own images here: each
 # such script, when sourced with LIST_IMAGES=1, appends to EXPECTED_IMAGES.
-for _lang in "${BASH_SOURCE[0]%/*}"/lang-*.sh; do
+for _lang in "${BASH_SOURCE[0]%/*}"/lang-*.sh "${BASH_SOURCE[0]%/*}"/extra-*.sh; do
 	[[ -e $_lang ]] || continue
 	# shellcheck disable=SC1090
 	LIST_IMAGES=1 . "$_lang"
