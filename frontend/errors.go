@@ -9,22 +9,24 @@ import (
 	"github.com/slimfront/slimfront/internal/descriptor"
 )
 
-// withSource attaches the descriptor's source and the problem ranges to a
-// descriptor error, the way dockerfile2llb does for Dockerfile errors, so
-// buildx prints the offending lines. Other errors pass through unchanged.
+// withSource attaches the descriptor's source and the problem ranges to an
+// error, the way dockerfile2llb does for Dockerfile errors, so buildx prints
+// the offending lines. An error without a location (a build arg, a
+// platform) gets the source with no range: buildx then prints no excerpt,
+// instead of BuildKit pointing at the `# syntax=` line. Errors that carry a
+// source already (a failing step) pass through unchanged.
 func withSource(err error, sm *llb.SourceMap) error {
-	var de *descriptor.Error
-	if sm == nil || !errors.As(err, &de) {
+	if err == nil || sm == nil || len(errdefs.Sources(err)) > 0 {
 		return err
 	}
 	var ranges []*pb.Range
-	for _, p := range de.Problems {
-		if p.Range.Start.Line > 0 {
-			ranges = append(ranges, toPB(p.Range))
+	var de *descriptor.Error
+	if errors.As(err, &de) {
+		for _, p := range de.Problems {
+			if p.Range.Start.Line > 0 {
+				ranges = append(ranges, toPB(p.Range))
+			}
 		}
-	}
-	if len(ranges) == 0 {
-		return err
 	}
 	info := &pb.SourceInfo{Data: sm.Data, Filename: sm.Filename, Language: sm.Language}
 	if sm.Definition != nil {

@@ -58,11 +58,11 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 	reg.ApplyDefaults(app)
 	mainCtx, err := bc.MainContext(ctx)
 	if err != nil {
-		return nil, err
+		return nil, withSource(err, src.SourceMap)
 	}
 	epoch, err := sourceDateEpoch(bc.BuildArgs)
 	if err != nil {
-		return nil, err
+		return nil, withSource(err, src.SourceMap)
 	}
 	buildPlatform := platforms.DefaultSpec()
 	if len(bc.BuildPlatforms) > 0 {
@@ -83,6 +83,9 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 			target = *platform
 		}
 		target = platforms.Normalize(target)
+		if target.OS != "linux" {
+			return nil, withSource(fmt.Errorf("platform %s is not supported: slimfront builds Linux images (e.g. --platform linux/amd64,linux/arm64)", platforms.Format(target)), src.SourceMap)
+		}
 		plan, err := reg.Plan(app, presets.Target{Build: buildPlatform, Platform: target})
 		if err != nil {
 			return nil, withSource(err, src.SourceMap)

@@ -64,11 +64,16 @@ func TestDescriptorErrorsCarryTheSourceAndEveryProblemRange(t *testing.T) {
 	}
 }
 
-func TestOtherErrorsPassThroughUnchanged(t *testing.T) {
+func TestErrorsWithoutALocationGetTheSourceWithoutRanges(t *testing.T) {
 	e := errors.New("boom")
 	st := llb.Scratch()
-	if got := withSource(e, llb.NewSourceMap(&st, "slim.toml", "toml", nil)); got != e {
-		t.Fatalf("got %v", got)
+	got := withSource(e, llb.NewSourceMap(&st, "slim.toml", "toml", []byte("x")))
+	srcs := errdefs.Sources(got)
+	if len(srcs) != 1 || len(srcs[0].Ranges) != 0 || !errors.Is(got, e) {
+		t.Fatalf("got %v with sources %v", got, srcs)
+	}
+	if again := withSource(got, llb.NewSourceMap(&st, "other", "toml", nil)); len(errdefs.Sources(again)) != 1 {
+		t.Fatal("an error with a source must pass through unchanged")
 	}
 }
 

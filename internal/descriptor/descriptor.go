@@ -36,6 +36,7 @@ type App struct {
 	Build      Build
 	Run        Run
 	ranges     map[string]Range
+	overridden map[string]string // key -> "build arg SLIM_X=value" that set it
 }
 
 // KV is one environment variable.

@@ -69,17 +69,35 @@ func (e *Error) Error() string {
 // key's range in a; when the key itself is not in the file, the nearest
 // enclosing key that is ("build.script" -> "build") is used, and failing
 // that the problem has no location (line 0). a may be nil.
+//
+// A key set by a build arg (SLIM_PRESET, SLIM_VERSION) is reported as that
+// build arg, without a location. A key left out whose default comes from the
+// language (deps, version, preset) is located at the language line, and the
+// message says it is a default.
 func Errorf(a *App, key string, format string, args ...any) *Error {
 	p := Problem{Key: key, Msg: fmt.Sprintf(format, args...)}
 	file := ""
 	if a != nil {
 		file = a.File
-		if r, ok := a.locate(key); ok {
+		top := key
+		if i := strings.IndexAny(top, ".["); i > 0 {
+			top = top[:i]
+		}
+		if arg, ok := a.overridden[top]; ok {
+			p.Msg = arg + ": " + p.Msg
+		} else if r, ok := a.locate(key); ok {
 			p.Range = r
+		} else if r, ok := a.Range("language"); ok && defaultedByLanguage[top] {
+			p.Range = r
+			p.Msg += fmt.Sprintf(" (%s is not set, so the %s default applies; set %s explicitly)", top, a.Language, top)
 		}
 	}
 	return &Error{File: file, Problems: []Problem{p}}
 }
+
+// defaultedByLanguage are keys whose value, when left out, the language's
+// preset chooses.
+var defaultedByLanguage = map[string]bool{"deps": true, "version": true, "preset": true, "entrypoint": true}
 
 // Join merges the problems of errs (nil entries are skipped) into one
 // *Error sorted in line order; problems without a location come last. The

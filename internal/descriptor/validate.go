@@ -221,5 +221,9 @@ func (c *checker) overrides(a *App) {
 			continue
 		}
 		delete(a.ranges, key)
+		if a.overridden == nil {
+			a.overridden = map[string]string{}
+		}
+		a.overridden[key] = arg + "=" + val
 	}
 }
