@@ -71,6 +71,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	rep := &Report{Config: cfg, Machine: machine(ctx), Apps: apps}
 	rep.RenderedNote = addRendered(ctx, slim, tmp, apps)
+	markUnavailable(registryAddr(), apps)
 	if cfg.Quick {
 		for _, a := range apps {
 			var keep []*Variant
@@ -195,4 +196,12 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// registryAddr is the local registry hack/env runs (SLIM_REGISTRY).
+func registryAddr() string {
+	if r := os.Getenv("SLIM_REGISTRY"); r != "" {
+		return r
+	}
+	return "127.0.0.1:5000"
 }

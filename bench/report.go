@@ -175,7 +175,11 @@ func (r *Report) markdown() string {
 		for _, v := range a.Variants {
 			res := v.Result
 			if !res.ok() {
-				p("| %s | failed: %s ||||||||| \n", v.Label(), mdEscape(firstLine(orDash(res.Err))))
+				if strings.HasPrefix(res.Err, unavailablePrefix) {
+					p("| %s | %s ||||||||| \n", v.Label(), mdEscape(firstLine(res.Err)))
+				} else {
+					p("| %s | failed: %s ||||||||| \n", v.Label(), mdEscape(firstLine(orDash(res.Err))))
+				}
 				continue
 			}
 			certs := "no"
@@ -305,7 +309,7 @@ func (r *Report) lossesSection(b *strings.Builder) {
 func lossReason(lang, metric string) string {
 	switch metric + "/" + lang {
 	case "cold/node":
-		return "The node preset's toolchain stage apt-installs python3, make and g++ (for native addons) for every app, even one without dependencies, and writes account files in extra stages; the seed runs `npm install` on the Node image as it is."
+		return "The node preset builds on the full node image (compilers for native addons, git, CA certificates: a bigger pull than the seed's slim image, but no apt step), installs with `npm ci` from the lockfile into a separate stage and, on scratch, collects node's shared-library closure; the seed runs `npm install` on the slim Node image as it is."
 	case "cold/python":
 		return "The python preset installs Debian's python3.13 into a builder, makes a tools venv and an app venv, strips shared objects and precompiles bytecode; the seed's distroless level does similar work."
 	case "src/python":
