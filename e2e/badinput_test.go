@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -110,9 +111,14 @@ func TestBrokenSlimTomlFailsWithSourceMappedError(t *testing.T) {
 func errorReport(out string) string {
 	var b strings.Builder
 	for _, line := range strings.Split(out, "\n") {
-		if !strings.HasPrefix(line, "#") {
+		// progress lines, and Go log lines the buildx client prints about its
+		// own connections ("2026/11/26 13:37:22 http2: server connection
+		// error ..."), are not part of the error report
+		if !strings.HasPrefix(line, "#") && !goLogLine.MatchString(line) {
 			b.WriteString(line + "\n")
 		}
 	}
 	return b.String()
 }
+
+var goLogLine = regexp.MustCompile(`^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} `)

@@ -72,7 +72,11 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 	st.Steps = append(st.Steps, llbgen.Step{
 		Reason: fmt.Sprintf("static, stripped, reproducible binary for %s/%s", p.OS, p.Architecture),
 		Key:    "entrypoint",
-		Run:    &llbgen.Run{Argv: argv, Caches: []llbgen.Cache{mod, gobuild}, Network: llbgen.NetNone},
+		// Network stays on: the module cache is a cache mount, and a cache
+		// mount is only a cache. When the download step is cached (or its
+		// cache was imported from a registry) but the mount is empty, go
+		// build fetches what is missing, verified against go.sum.
+		Run: presets.FetchRun(app, &llbgen.Run{Argv: argv, Caches: []llbgen.Cache{mod, gobuild}}),
 	})
 	return st
 }

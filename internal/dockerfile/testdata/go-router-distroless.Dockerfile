@@ -18,7 +18,7 @@ RUN --mount=type=cache,target=/go/pkg/mod,id=go-mod ["go","mod","download"]
 # the sources, after dependencies
 COPY [".","/src/"]
 # static, stripped, reproducible binary for $TARGETOS/$TARGETARCH
-RUN --mount=type=cache,target=/go/pkg/mod,id=go-mod --mount=type=cache,target=/root/.cache/go-build,id=go-build --network=none ["go","build","-trimpath","-ldflags=-s -w -buildid=","-o","/out/server","./cmd/server"]
+RUN --mount=type=cache,target=/go/pkg/mod,id=go-mod --mount=type=cache,target=/root/.cache/go-build,id=go-build ["go","build","-trimpath","-ldflags=-s -w -buildid=","-o","/out/server","./cmd/server"]
 
 # distroless static: CA certificates, tzdata, passwd, no shell
 FROM gcr.io/distroless/static-debian13:nonroot AS final
