@@ -53,8 +53,8 @@ func TestParse_problems(t *testing.T) {
 			`slim.toml:1:1: entrypoint: required key is missing; add a path such as entrypoint = "./cmd/server" or an argv array such as entrypoint = ["gunicorn", "app:app"]`}},
 
 		// Unknown keys.
+		// a misspelled required key is one problem, not also "missing"
 		{"an unknown top-level key suggests the closest one", "language = \"go\"\nentrypiont = \".\"\n", nil, []string{
-			`slim.toml:1:1: entrypoint: required key is missing; add a path such as entrypoint = "./cmd/server" or an argv array such as entrypoint = ["gunicorn", "app:app"]`,
 			`slim.toml:2:1: entrypiont: unknown key "entrypiont"; valid keys: ` + validKeys + ` (did you mean "entrypoint"?)`}},
 		{"a wrongly cased key suggests the lowercase one", base + "Port = 80\n", nil, []string{
 			`slim.toml:3:1: Port: unknown key "Port"; valid keys: ` + validKeys + ` (did you mean "port"?)`}},

@@ -34,6 +34,17 @@ func (c *checker) addf(key, hint, format string, args ...any) {
 	c.problems = append(c.problems, Problem{Key: key, Range: r, Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
+// suggested reports whether an unknown-key problem already suggests key: a
+// misspelled required key is one problem ("did you mean"), not two.
+func (c *checker) suggested(key string) bool {
+	for _, p := range c.problems {
+		if strings.Contains(p.Hint, `"`+key+`"`) {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *checker) app(doc map[string]any, a *App) {
 	c.unknownKeys("", doc, topKeys)
 
@@ -41,7 +52,7 @@ func (c *checker) app(doc map[string]any, a *App) {
 		if s, ok := c.str("language", v, ""); ok {
 			a.Language, _ = c.oneOf("language", "language", s, c.opts.Languages)
 		}
-	} else {
+	} else if !c.suggested("language") {
 		c.addf("language", "", "required key is missing; add e.g. %s", example("language", c.opts.Languages, "go"))
 	}
 	if v, ok := doc["version"]; ok {
@@ -61,7 +72,7 @@ func (c *checker) app(doc map[string]any, a *App) {
 	}
 	if v, ok := doc["entrypoint"]; ok {
 		c.entrypoint(v, a)
-	} else {
+	} else if !c.suggested("entrypoint") {
 		c.addf("entrypoint", "", `required key is missing; add a path such as entrypoint = "./cmd/server" or an argv array such as entrypoint = ["gunicorn", "app:app"]`)
 	}
 	if v, ok := doc["deps"]; ok {
