@@ -323,7 +323,8 @@ var (
 func normalizeReport(out, top string) string {
 	var lines []string
 	for _, l := range strings.Split(out, "\n") {
-		if progressLine.MatchString(l) || l == "" || strings.HasPrefix(l, "#0 building with") {
+		// goLogLine: the buildx client's own Go log lines (connection noise)
+		if progressLine.MatchString(l) || l == "" || strings.HasPrefix(l, "#0 building with") || goLogLine.MatchString(l) {
 			continue
 		}
 		l = strings.ReplaceAll(l, top, "$TMP")
