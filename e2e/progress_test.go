@@ -96,6 +96,29 @@ func (v *vertex) String() string {
 	return fmt.Sprintf("#%d %s [%s]", v.ID, v.Name, state)
 }
 
+// requireNoOpRebuild builds dir twice with args and fails the test unless
+// the second build ran no step (every RUN/COPY cached). mustSee is a step
+// that must appear, so an empty or misparsed output cannot pass.
+func requireNoOpRebuild(t *testing.T, dir, mustSee string, args ...string) {
+	t.Helper()
+	t.Log("build 1: warm the cache")
+	mustBuildOCI(t, dir, args...)
+	t.Log("build 2: unchanged context, everything cached")
+	_, out := mustBuildOCI(t, dir, args...)
+	steps := buildSteps(parseProgress(out))
+	findStep(t, steps, mustSee, out)
+	var ran []*vertex
+	for _, v := range steps {
+		if !v.Cached || v.Done {
+			ran = append(ran, v)
+		}
+	}
+	if len(ran) > 0 {
+		t.Errorf("unchanged rebuild ran steps instead of using the cache:%s\nall steps:%s\n----- buildx output -----\n%s",
+			describe(ran), describe(steps), out)
+	}
+}
+
 func describe(vs []*vertex) string {
 	var b strings.Builder
 	for _, v := range vs {

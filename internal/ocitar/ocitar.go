@@ -204,9 +204,9 @@ type File struct {
 	UID, GID int
 }
 
-// Files lists every entry of every layer of img, in layer order.
-func (l *Layout) Files(img Image) ([]File, error) {
-	var out []File
+// entries calls fn for every entry of every layer of img, in layer order,
+// with the entry's cleaned name and a reader of its contents.
+func (l *Layout) entries(img Image, fn func(name string, h *tar.Header, r io.Reader) error) error {
 	for _, ly := range img.Layers {
 		err := l.layerReader(ly, func(r io.Reader) error {
 			tr := tar.NewReader(r)
@@ -218,12 +218,27 @@ func (l *Layout) Files(img Image) ([]File, error) {
 				if err != nil {
 					return err
 				}
-				out = append(out, File{Name: strings.TrimPrefix(strings.TrimPrefix(h.Name, "./"), "/"), Mode: h.Mode, Size: h.Size, Linkname: h.Linkname, Type: h.Typeflag, UID: h.Uid, GID: h.Gid})
+				if err := fn(strings.TrimPrefix(strings.TrimPrefix(h.Name, "./"), "/"), h, tr); err != nil {
+					return err
+				}
 			}
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
+	}
+	return nil
+}
+
+// Files lists every entry of every layer of img, in layer order.
+func (l *Layout) Files(img Image) ([]File, error) {
+	var out []File
+	err := l.entries(img, func(name string, h *tar.Header, _ io.Reader) error {
+		out = append(out, File{Name: name, Mode: h.Mode, Size: h.Size, Linkname: h.Linkname, Type: h.Typeflag, UID: h.Uid, GID: h.Gid})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -233,29 +248,16 @@ func (l *Layout) ReadFile(img Image, name string) ([]byte, error) {
 	name = strings.TrimPrefix(name, "/")
 	var data []byte
 	found := false
-	for _, ly := range img.Layers {
-		err := l.layerReader(ly, func(r io.Reader) error {
-			tr := tar.NewReader(r)
-			for {
-				h, err := tr.Next()
-				if err == io.EOF {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
-				if strings.TrimPrefix(strings.TrimPrefix(h.Name, "./"), "/") == name {
-					b, err := io.ReadAll(tr)
-					if err != nil {
-						return err
-					}
-					data, found = b, true
-				}
-			}
-		})
-		if err != nil {
-			return nil, err
+	err := l.entries(img, func(n string, _ *tar.Header, r io.Reader) error {
+		if n != name {
+			return nil
 		}
+		b, err := io.ReadAll(r)
+		data, found = b, true
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if !found {
 		return nil, fmt.Errorf("%s not found in image %s", name, img.Digest)
