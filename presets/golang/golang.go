@@ -11,18 +11,17 @@ import (
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/base"
 )
 
 // DefaultVersion is the Go toolchain used when the descriptor names none.
 const DefaultVersion = "1.26"
 
 const (
-	distrolessImage = "gcr.io/distroless/static-debian13:nonroot"
-	alpineImage     = "alpine:3.22"
-	modCache        = "/go/pkg/mod"
-	buildCache      = "/root/.cache/go-build"
-	outDir          = "/out"
-	appDir          = "/app"
+	modCache   = "/go/pkg/mod"
+	buildCache = "/root/.cache/go-build"
+	outDir     = "/out"
+	appDir     = "/app"
 )
 
 var versionRE = regexp.MustCompile(`^1\.(2[1-9]|[3-9][0-9])(\.[0-9]+)?$`)
@@ -33,8 +32,11 @@ type Preset struct{}
 // New returns the Go preset.
 func New() Preset { return Preset{} }
 
+// Language returns "go", the descriptor's language value.
 func (Preset) Language() string { return "go" }
-func (Preset) Bases() []string  { return []string{"alpine", "distroless", "scratch"} }
+
+// Bases returns every base: the binary is static, so it runs on all of them.
+func (Preset) Bases() []string { return base.Names(base.All()) }
 
 // Plan builds the Plan for one target platform.
 func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
@@ -62,22 +64,25 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	plan := llbgen.Plan{Checks: checks(app, pkg)}
 	uid, gid := presets.Owner(app)
 	var final llbgen.Stage
-	switch app.Preset {
-	case "scratch":
-		final = scratchStage(uid, gid)
-	case "distroless":
-		final = llbgen.Stage{Name: "final", Reason: "distroless static: CA certificates, tzdata, passwd, no shell", Base: llbgen.Base{Image: distrolessImage}}
-	case "alpine":
-		acc := accountsStage(version, uid, gid)
-		plan.Stages = append(plan.Stages, acc)
-		final = llbgen.Stage{Name: "final", Reason: "alpine: a small userland with a shell, for debugging", Base: llbgen.Base{Image: alpineImage}}
-		final.Steps = append(final.Steps,
-			llbgen.Step{Reason: "the non-root user, added without running anything on the target platform",
-				Copy: &llbgen.Copy{From: acc.Name, Src: []string{"/accounts/passwd", "/accounts/group"}, Dest: "/etc/"}},
-			llbgen.Step{Reason: "home of the non-root user", Dir: &llbgen.Dir{Path: "/home/nonroot", Mode: 0o700, Chown: fmt.Sprintf("%d:%d", uid, gid)}},
-		)
-	default:
-		return llbgen.Plan{}, descriptor.Errorf(app, "preset", "preset %q is not available for go; valid: alpine, distroless, scratch", app.Preset)
+	switch base.Base(app.Preset) {
+	case base.Scratch:
+		final = base.ScratchFinal{
+			Reason: "scratch: nothing but the binary, CA certificates and account files",
+			System: []llbgen.Step{base.CopyCABundle(build.Name)},
+		}.Stage(uid, gid)
+	case base.Distroless:
+		final = llbgen.Stage{Name: "final", Reason: "distroless static: CA certificates, tzdata, passwd, no shell", Base: llbgen.Base{Image: base.DistrolessImage("static")}}
+	case base.Alpine:
+		// The accounts stage runs in the Go builder on the build platform,
+		// so multi-platform alpine images need no emulation.
+		plan.Stages = append(plan.Stages, base.AccountsFrom{
+			Reason: "add the non-root user to alpine's account files without running on the target",
+			Base:   llbgen.Base{Image: builderImage(version)},
+			Where:  llbgen.OnBuild,
+			Get:    base.CopyAlpineAccounts(),
+		}.Stage(uid, gid))
+		final = llbgen.Stage{Name: "final", Reason: "alpine: " + base.Alpine.Description(), Base: llbgen.Base{Image: base.AlpineImage}}
+		final.Steps = base.UseAccounts("the non-root user, added without running anything on the target platform", uid, gid)
 	}
 	final.Where = llbgen.OnTarget
 	final.Steps = append(final.Steps, presets.Includes(app, appDir)...)

@@ -80,37 +80,3 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 	})
 	return st
 }
-
-// scratchStage is an empty image plus exactly what a static Go binary needs:
-// CA certificates, account files for the non-root user, /tmp.
-func scratchStage(uid, gid int) llbgen.Stage {
-	passwd, group := presets.Accounts(uid, gid)
-	own := fmt.Sprintf("%d:%d", uid, gid)
-	return llbgen.Stage{
-		Name:   "final",
-		Reason: "scratch: nothing but the binary, CA certificates and account files",
-		Base:   llbgen.Base{Scratch: true},
-		Steps: []llbgen.Step{
-			{Reason: "CA certificates for outgoing TLS", Copy: &llbgen.Copy{From: "build", Src: []string{"/etc/ssl/certs/ca-certificates.crt"}, Dest: "/etc/ssl/certs/ca-certificates.crt"}},
-			{Reason: "account of the non-root user", File: &llbgen.File{Path: "/etc/passwd", Data: passwd, Mode: 0o644}},
-			{Reason: "group of the non-root user", File: &llbgen.File{Path: "/etc/group", Data: group, Mode: 0o644}},
-			{Reason: "home of the non-root user", Dir: &llbgen.Dir{Path: "/home/nonroot", Mode: 0o700, Chown: own}},
-			{Reason: "a writable temporary directory", Dir: &llbgen.Dir{Path: "/tmp", Mode: 0o1777}},
-		},
-	}
-}
-
-// accountsStage merges the non-root user into alpine's own passwd/group on
-// the build platform, so multi-platform alpine images need no emulation.
-func accountsStage(version string, uid, gid int) llbgen.Stage {
-	return llbgen.Stage{
-		Name:   "accounts",
-		Reason: "add the non-root user to alpine's account files without running on the target",
-		Base:   llbgen.Base{Image: builderImage(version)},
-		Where:  llbgen.OnBuild,
-		Steps: []llbgen.Step{
-			{Reason: "alpine's account files", Copy: &llbgen.Copy{From: "image:" + alpineImage, Src: []string{"/etc/passwd", "/etc/group"}, Dest: "/accounts/"}},
-			{Reason: "append the non-root user", Run: &llbgen.Run{Argv: []string{"sh", "-c", presets.AppendAccountsScript("/accounts", uid, gid)}, Network: llbgen.NetNone}},
-		},
-	}
-}
