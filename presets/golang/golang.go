@@ -38,7 +38,10 @@ func (Preset) Language() string { return "go" }
 // Bases returns every base: the binary is static, so it runs on all of them.
 func (Preset) Bases() []string { return base.Names(base.All()) }
 
-// Plan builds the Plan for one target platform.
+// Plan builds the Plan for one target platform t: the build stage
+// cross-compiles on t.Build, the final stage is on app.Preset, which must be
+// one of Bases (presets.Registry.Plan checks it). Errors are
+// *descriptor.Error at the key at fault (version, entrypoint, unused keys).
 func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	version := app.Version
 	if version == "" {

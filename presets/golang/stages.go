@@ -7,6 +7,7 @@ import (
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/base"
 )
 
 func builderImage(version string) string { return "golang:" + version }
@@ -58,7 +59,7 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 			Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: "/src/"}},
 	)
 	tags := ""
-	if app.Preset != "distroless" { // distroless ships tzdata; elsewhere embed it (+~450 kB)
+	if base.Base(app.Preset) != base.Distroless { // distroless ships tzdata; elsewhere embed it (+~450 kB)
 		tags = "-tags=timetzdata"
 	}
 	argv := []string{"go", "build", "-trimpath", "-ldflags=-s -w -buildid="}

@@ -8,11 +8,13 @@ package node
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/base"
 )
 
 // DefaultVersion is the Node major used when the descriptor names none.
@@ -29,8 +31,6 @@ const (
 	// signalsFile is the preload that makes node as PID 1 exit on
 	// SIGTERM/SIGINT when the app has no handler of its own.
 	signalsFile = "/usr/lib/slimfront/signals.cjs"
-	caBundle    = "/etc/ssl/certs/ca-certificates.crt"
-	alpineImage = "alpine:3.22"
 )
 
 // Preset is the Node preset.
@@ -39,18 +39,24 @@ type Preset struct{}
 // New returns the Node preset.
 func New() Preset { return Preset{} }
 
+// Language returns "node", the descriptor's language value.
 func (Preset) Language() string { return "node" }
-func (Preset) Bases() []string  { return []string{"alpine", "distroless", "scratch"} }
 
-// Plan builds the Plan for one target platform. Dependencies with native
-// addons compile in the builder, so builder stages run on the target
-// platform (like `npm ci` in a Dockerfile).
+// Bases returns every base: distroless nodejs, scratch with node and its
+// shared-library closure, and alpine with node from the alpine builder.
+func (Preset) Bases() []string { return base.Names(base.All()) }
+
+// Plan builds the Plan for one target platform t, with the final stage on
+// app.Preset, which must be one of Bases (presets.Registry.Plan checks it).
+// Dependencies with native addons compile in the builder, so builder stages
+// run on the target platform (like `npm ci` in a Dockerfile). Errors are
+// *descriptor.Error at the key at fault (version, entrypoint, deps).
 func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	version := app.Version
 	if version == "" {
 		version = DefaultVersion
 	}
-	if !contains(Versions, version) {
+	if !slices.Contains(Versions, version) {
 		return llbgen.Plan{}, descriptor.Errorf(app, "version", "Node version %q is not supported; valid: %s (a major version; default %s)", version, strings.Join(Versions, ", "), DefaultVersion)
 	}
 	script, args, err := entrypoint(app)
@@ -61,47 +67,38 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	if err != nil {
 		return llbgen.Plan{}, err
 	}
-	if app.Preset != "alpine" && app.Preset != "distroless" && app.Preset != "scratch" {
-		return llbgen.Plan{}, descriptor.Errorf(app, "preset", "preset %q is not available for node; valid: alpine, distroless, scratch", app.Preset)
-	}
-
 	b := newBuild(app, version, pm, deps)
 	plan := llbgen.Plan{Checks: checks(app, script, deps)}
 	plan.Stages = b.stages()
 	uid, gid := presets.Owner(app)
-	own := fmt.Sprintf("%d:%d", uid, gid)
 
 	node := nodeBin
 	var final llbgen.Stage
-	switch app.Preset {
-	case "distroless":
+	switch base.Base(app.Preset) {
+	case base.Distroless:
 		final = llbgen.Stage{Name: "final", Reason: "distroless nodejs: node, glibc, libstdc++, CA certificates, tzdata, passwd, no shell",
-			Base: llbgen.Base{Image: distrolessImage(version)}}
-	case "scratch":
+			Base: llbgen.Base{Image: base.DistrolessImage("nodejs" + version)}}
+	case base.Scratch:
 		libs := llbgen.Stage{Name: "libs", Reason: "collect the shared libraries node and the native addons load",
 			Base: llbgen.Base{Stage: b.prodStage}, Where: llbgen.OnTarget,
 			Steps: []llbgen.Step{presets.ClosureStep("/closure", b.nodePath, appDir+"/node_modules")}}
 		plan.Stages = append(plan.Stages, libs)
 		final = scratchStage(b, uid, gid)
-	case "alpine":
-		acc := llbgen.Stage{Name: "accounts", Reason: "add the non-root user to alpine's account files",
-			Base: llbgen.Base{Stage: "toolchain"}, Where: llbgen.OnTarget,
-			Steps: []llbgen.Step{
-				{Reason: "alpine's account files", Copy: &llbgen.Copy{From: "image:" + alpineImage, Src: []string{"/etc/passwd", "/etc/group"}, Dest: "/accounts/"}},
-				{Reason: "append the non-root user", Run: &llbgen.Run{Argv: []string{"sh", "-c", presets.AppendAccountsScript("/accounts", uid, gid)}, Network: llbgen.NetNone}},
-			}}
+	case base.Alpine:
+		// alpine's files are copied, not read by running alpine: the
+		// toolchain stage (same platform) appends the user.
+		acc := base.AccountsFrom{Reason: "add the non-root user to alpine's account files",
+			Base: llbgen.Base{Stage: "toolchain"}, Where: llbgen.OnTarget, Get: base.CopyAlpineAccounts()}.Stage(uid, gid)
 		libs := llbgen.Stage{Name: "libs", Reason: "collect the shared libraries node and the native addons load (libstdc++, libgcc)",
 			Base: llbgen.Base{Stage: b.prodStage}, Where: llbgen.OnTarget,
 			Steps: []llbgen.Step{presets.ClosureStep("/closure", b.nodePath, appDir+"/node_modules")}}
 		plan.Stages = append(plan.Stages, acc, libs)
-		final = llbgen.Stage{Name: "final", Reason: "alpine: a small userland with a shell, for debugging; node without npm/yarn",
-			Base: llbgen.Base{Image: alpineImage},
-			Steps: []llbgen.Step{
-				{Reason: "the non-root user", Copy: &llbgen.Copy{From: acc.Name, Src: []string{"/accounts/passwd", "/accounts/group"}, Dest: "/etc/"}},
-				{Reason: "home of the non-root user", Dir: &llbgen.Dir{Path: "/home/nonroot", Mode: 0o700, Chown: own}},
-				{Reason: "the libraries node and the native addons load", Copy: &llbgen.Copy{From: libs.Name, Src: []string{"/closure/"}, Dest: "/"}},
-				{Reason: "the node binary alone (npm, yarn and corepack stay in the builder)", Copy: &llbgen.Copy{From: "toolchain", Src: []string{b.nodePath}, Dest: nodeBin}},
-			}}
+		final = llbgen.Stage{Name: "final", Reason: "alpine: " + base.Alpine.Description() + "; node without npm/yarn",
+			Base: llbgen.Base{Image: base.AlpineImage},
+			Steps: append(base.UseAccounts("the non-root user", uid, gid),
+				llbgen.Step{Reason: "the libraries node and the native addons load", Copy: &llbgen.Copy{From: libs.Name, Src: []string{"/closure/"}, Dest: "/"}},
+				llbgen.Step{Reason: "the node binary alone (npm, yarn and corepack stay in the builder)", Copy: &llbgen.Copy{From: "toolchain", Src: []string{b.nodePath}, Dest: nodeBin}},
+			)}
 	}
 	final.Where = llbgen.OnTarget
 	final.Steps = append(final.Steps, llbgen.Step{
@@ -120,10 +117,10 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	argv := []string{node, "--require", signalsFile, appDir + "/" + script}
 	plan.Image = presets.RuntimeConfig(app, append(argv, args...), appDir)
 	env := []llbgen.KV{{Key: "NODE_ENV", Value: "production"}}
-	if app.Preset == "scratch" {
+	if base.Base(app.Preset) == base.Scratch {
 		// node trusts its built-in Mozilla roots; also trust the system
 		// bundle shipped in the image (site CAs added in the builder).
-		env = append(env, llbgen.KV{Key: "NODE_EXTRA_CA_CERTS", Value: caBundle})
+		env = append(env, llbgen.KV{Key: "NODE_EXTRA_CA_CERTS", Value: base.CABundle})
 	}
 	for _, kv := range env {
 		if !hasEnv(app, kv.Key) {
@@ -131,10 +128,6 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		}
 	}
 	return plan, nil
-}
-
-func distrolessImage(version string) string {
-	return "gcr.io/distroless/nodejs" + version + "-debian13:nonroot"
 }
 
 // entrypoint returns the script (relative to the app dir) and its arguments.
@@ -170,19 +163,5 @@ func checks(app *descriptor.App, script string, deps []string) []llbgen.PathChec
 }
 
 func hasEnv(app *descriptor.App, key string) bool {
-	for _, kv := range app.Env {
-		if kv.Key == key {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(app.Env, func(kv descriptor.KV) bool { return kv.Key == key })
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/base"
 )
 
 // pm is a package manager: how to install from its lockfile and run a script.
@@ -105,7 +106,7 @@ func newBuild(app *descriptor.App, version string, m pm, deps []string) *build {
 
 func (b *build) builderImage() string {
 	if b.alpine {
-		return "node:" + b.version + "-alpine3.22" // the same Alpine release as the final image
+		return "node:" + b.version + "-alpine" + base.AlpineRelease // the same Alpine release as the final image
 	}
 	// the full image, as experts use for builders: compilers for native
 	// addons (node-gyp), git and CA certificates without an apt step
@@ -128,7 +129,7 @@ func (b *build) stages() []llbgen.Stage {
 		Where:  llbgen.OnTarget,
 		Env: []llbgen.KV{
 			// node ignores the system CA store; trust it too (site CAs, proxies)
-			{Key: "NODE_EXTRA_CA_CERTS", Value: caBundle},
+			{Key: "NODE_EXTRA_CA_CERTS", Value: base.CABundle},
 			// node-gyp: headers of this node, shipped in the image, instead of a download
 			{Key: "npm_config_nodedir", Value: "/usr/local"},
 			{Key: "npm_config_update_notifier", Value: "false"},
@@ -228,20 +229,14 @@ func secrets(app *descriptor.App) []llbgen.Secret {
 // No tzdata: node's ICU carries its own time zone data (TZ=Europe/Paris and
 // Intl time zones work without /usr/share/zoneinfo).
 func scratchStage(b *build, uid, gid int) llbgen.Stage {
-	passwd, group := presets.Accounts(uid, gid)
-	own := fmt.Sprintf("%d:%d", uid, gid)
-	return llbgen.Stage{
-		Name:   "final",
+	ca := base.CopyCABundle("toolchain")
+	ca.Reason += " (NODE_EXTRA_CA_CERTS)"
+	return base.ScratchFinal{
 		Reason: "scratch: node, exactly its shared libraries, CA certificates and account files",
-		Base:   llbgen.Base{Scratch: true},
-		Steps: []llbgen.Step{
+		System: []llbgen.Step{
 			{Reason: "the loader and the libraries node and the native addons load", Copy: &llbgen.Copy{From: "libs", Src: []string{"/closure/"}, Dest: "/"}},
 			{Reason: "the node binary alone (npm, yarn and corepack stay in the builder)", Copy: &llbgen.Copy{From: "toolchain", Src: []string{b.nodePath}, Dest: nodeBin}},
-			{Reason: "CA certificates for outgoing TLS (NODE_EXTRA_CA_CERTS)", Copy: &llbgen.Copy{From: "toolchain", Src: []string{caBundle}, Dest: caBundle}},
-			{Reason: "account of the non-root user", File: &llbgen.File{Path: "/etc/passwd", Data: passwd, Mode: 0o644}},
-			{Reason: "group of the non-root user", File: &llbgen.File{Path: "/etc/group", Data: group, Mode: 0o644}},
-			{Reason: "home of the non-root user", Dir: &llbgen.Dir{Path: "/home/nonroot", Mode: 0o700, Chown: own}},
-			{Reason: "a writable temporary directory", Dir: &llbgen.Dir{Path: "/tmp", Mode: 0o1777}},
+			ca,
 		},
-	}
+	}.Stage(uid, gid)
 }
