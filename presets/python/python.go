@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/base"
 )
 
 // DefaultVersion is the Python used when the descriptor names none: the one
@@ -44,8 +46,12 @@ type Preset struct{}
 // New returns the Python preset.
 func New() Preset { return Preset{} }
 
+// Language returns "python", the descriptor's language value.
 func (Preset) Language() string { return "python" }
-func (Preset) Bases() []string  { return []string{"alpine", "distroless", "scratch"} }
+
+// Bases returns every base: distroless python3, python:<v>-alpine, and
+// scratch with Debian's interpreter and its shared-library closure.
+func (Preset) Bases() []string { return base.Names(base.All()) }
 
 // flavor is what differs between Debian-based and alpine builds.
 type flavor struct {
@@ -60,7 +66,11 @@ func (f flavor) sitePackages() string {
 	return venv + "/lib/python" + f.version + "/site-packages"
 }
 
-// Plan builds the Plan for one target platform.
+// Plan builds the Plan for one target platform t (builder stages run on
+// the target platform: wheels with extension modules build there), with the
+// final stage on app.Preset, which must be one of Bases
+// (presets.Registry.Plan checks it). Errors are *descriptor.Error at the key
+// at fault (version, entrypoint, deps, build.script, run.packages).
 func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	fl, err := pickFlavor(app)
 	if err != nil {
@@ -78,39 +88,39 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	if app.Build.Script != "" {
 		return llbgen.Plan{}, descriptor.Errorf(app, "build.script", "build.script is not supported for python yet; the sources are copied as they are (compile assets before the build, or ship them with [run] include)")
 	}
-	if len(app.Run.Packages) > 0 && app.Preset != "alpine" {
+	if len(app.Run.Packages) > 0 && base.Base(app.Preset) != base.Alpine {
 		return llbgen.Plan{}, descriptor.Errorf(app, "run.packages", "run.packages needs a package manager in the final image; preset %q has none (use preset \"alpine\", or [run] include for files)", app.Preset)
 	}
 
 	plan := llbgen.Plan{Checks: append(append(inst.checks, ep.checks...), presets.IncludeChecks(app)...)}
-	base := builderStage(app, fl, inst)
+	builder := builderStage(app, fl, inst)
 	deps := depsStage(app, fl, inst, ep)
 	src := appStage(fl, ep, app.File)
-	plan.Stages = append(plan.Stages, base, deps, src)
+	plan.Stages = append(plan.Stages, builder, deps, src)
 
 	var final llbgen.Stage
-	switch app.Preset {
-	case "distroless":
+	switch base.Base(app.Preset) {
+	case base.Distroless:
 		final = llbgen.Stage{Name: "final", Reason: "distroless python3: Debian's python3.13 at the builder's path, CA certificates, tzdata, no shell", Base: llbgen.Base{Image: fl.final}}
-	case "alpine":
-		acc := accountsStage(fl, uid, gid)
-		plan.Stages = append(plan.Stages, acc)
+	case base.Alpine:
+		// python:<v>-alpine is not alpine:3.22: its own account files are
+		// read by running it (on the target platform).
+		plan.Stages = append(plan.Stages, base.AccountsFrom{
+			Reason: "add the non-root user to the base's account files",
+			Base:   llbgen.Base{Image: fl.final},
+			Where:  llbgen.OnTarget,
+			Get:    llbgen.Step{Reason: "the base's account files", Run: &llbgen.Run{Argv: []string{"sh", "-c", "mkdir -p /accounts && cp /etc/passwd /etc/group /accounts/"}, Network: llbgen.NetNone}},
+		}.Stage(uid, gid))
 		final = llbgen.Stage{Name: "final", Reason: "python alpine: musl Python with a small userland and a shell, for debugging", Base: llbgen.Base{Image: fl.final}}
-		final.Steps = append(final.Steps,
-			llbgen.Step{Reason: "the non-root user, merged into the base's account files",
-				Copy: &llbgen.Copy{From: acc.Name, Src: []string{"/accounts/passwd", "/accounts/group"}, Dest: "/etc/"}},
-			llbgen.Step{Reason: "home of the non-root user", Dir: &llbgen.Dir{Path: "/home/nonroot", Mode: 0o700, Chown: fmt.Sprintf("%d:%d", uid, gid)}},
-		)
+		final.Steps = base.UseAccounts("the non-root user, merged into the base's account files", uid, gid)
 		if len(app.Run.Packages) > 0 {
 			final.Steps = append(final.Steps, llbgen.Step{Reason: "runtime system packages the descriptor asked for", Key: "run.packages",
 				Run: &llbgen.Run{Argv: append([]string{"apk", "add", "--no-cache"}, app.Run.Packages...)}})
 		}
-	case "scratch":
+	case base.Scratch:
 		rs := rootfsStage(fl)
 		plan.Stages = append(plan.Stages, rs)
 		final = scratchStage(rs.Name, uid, gid)
-	default:
-		return llbgen.Plan{}, descriptor.Errorf(app, "preset", "preset %q is not available for python; valid: alpine, distroless, scratch", app.Preset)
 	}
 	final.Where = llbgen.OnTarget
 	final.Steps = append(final.Steps, llbgen.Step{
@@ -134,7 +144,7 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		{Key: "PYTHONDONTWRITEBYTECODE", Value: "1"},
 		{Key: "PYTHONUNBUFFERED", Value: "1"},
 	}
-	if app.Preset == "scratch" {
+	if base.Base(app.Preset) == base.Scratch {
 		env = append(env,
 			llbgen.KV{Key: "SSL_CERT_FILE", Value: "/etc/ssl/certs/ca-certificates.crt"},
 			llbgen.KV{Key: "LANG", Value: "C.UTF-8"})
@@ -154,9 +164,9 @@ func pickFlavor(app *descriptor.App) (flavor, error) {
 	if v == "3" {
 		v = DefaultVersion
 	}
-	switch app.Preset {
-	case "alpine":
-		if !contains(alpineVersions, v) {
+	switch base.Base(app.Preset) {
+	case base.Alpine:
+		if !slices.Contains(alpineVersions, v) {
 			return flavor{}, descriptor.Errorf(app, "version", "Python version %q is not available with preset \"alpine\" (python:<version>-alpine); valid: %s (MAJOR.MINOR; default %s)",
 				app.Version, strings.Join(alpineVersions, ", "), DefaultVersion)
 		}
@@ -165,7 +175,7 @@ func pickFlavor(app *descriptor.App) (flavor, error) {
 	default:
 		if v != debianVersion {
 			hint := ""
-			if versionRE.MatchString(v) && contains(alpineVersions, v) {
+			if versionRE.MatchString(v) && slices.Contains(alpineVersions, v) {
 				hint = fmt.Sprintf(" (preset \"alpine\" provides %s)", v)
 			} else if strings.HasPrefix(v, debianVersion+".") {
 				hint = " (the patch level is Debian's; give MAJOR.MINOR)"
@@ -174,20 +184,11 @@ func pickFlavor(app *descriptor.App) (flavor, error) {
 				app.Version, app.Preset, debianVersion, hint)
 		}
 		f := flavor{version: v, builder: "debian:13-slim", python: "/usr/bin/python" + v}
-		if app.Preset == "distroless" {
-			f.final = "gcr.io/distroless/python3-debian13:nonroot"
+		if base.Base(app.Preset) == base.Distroless {
+			f.final = base.DistrolessImage("python3")
 		}
 		return f, nil
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // entry is the resolved entrypoint.

@@ -7,6 +7,7 @@ import (
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/base"
 )
 
 var (
@@ -355,36 +356,13 @@ func rootfsStage(fl flavor) llbgen.Stage {
 	}
 }
 
-// scratchStage is an empty image plus the assembled system files and the
-// account files of the non-root user.
+// scratchStage is an empty image plus the system files assembled in the
+// stage from (interpreter, stdlib, shared libraries, CA bundle, tzdata), the
+// account files of the non-root user and nsswitch.conf.
 func scratchStage(from string, uid, gid int) llbgen.Stage {
-	passwd, group := presets.Accounts(uid, gid)
-	own := fmt.Sprintf("%d:%d", uid, gid)
-	return llbgen.Stage{
-		Name:   "final",
+	return base.ScratchFinal{
 		Reason: "scratch: the interpreter, its libraries, the venv and the app; no shell",
-		Base:   llbgen.Base{Scratch: true},
-		Steps: []llbgen.Step{
-			{Reason: "interpreter, stdlib, shared libraries, CA certificates, tzdata", Copy: &llbgen.Copy{From: from, Src: []string{rootfs}, Dest: "/"}},
-			{Reason: "account of the non-root user", File: &llbgen.File{Path: "/etc/passwd", Data: passwd, Mode: 0o644}},
-			{Reason: "group of the non-root user", File: &llbgen.File{Path: "/etc/group", Data: group, Mode: 0o644}},
-			{Reason: "name lookups from /etc/hosts, then DNS", File: &llbgen.File{Path: "/etc/nsswitch.conf", Data: []byte("hosts: files dns\n"), Mode: 0o644}},
-			{Reason: "home of the non-root user", Dir: &llbgen.Dir{Path: "/home/nonroot", Mode: 0o700, Chown: own}},
-			{Reason: "a writable temporary directory", Dir: &llbgen.Dir{Path: "/tmp", Mode: 0o1777}},
-		},
-	}
-}
-
-// accountsStage merges the non-root user into the alpine image's account files.
-func accountsStage(fl flavor, uid, gid int) llbgen.Stage {
-	return llbgen.Stage{
-		Name:   "accounts",
-		Reason: "add the non-root user to the base's account files",
-		Base:   llbgen.Base{Image: fl.final},
-		Where:  llbgen.OnTarget,
-		Steps: []llbgen.Step{
-			{Reason: "the base's account files", Run: &llbgen.Run{Argv: []string{"sh", "-c", "mkdir -p /accounts && cp /etc/passwd /etc/group /accounts/"}, Network: llbgen.NetNone}},
-			{Reason: "append the non-root user", Run: &llbgen.Run{Argv: []string{"sh", "-c", presets.AppendAccountsScript("/accounts", uid, gid)}, Network: llbgen.NetNone}},
-		},
-	}
+		System: []llbgen.Step{{Reason: "interpreter, stdlib, shared libraries, CA certificates, tzdata", Copy: &llbgen.Copy{From: from, Src: []string{rootfs}, Dest: "/"}}},
+		Etc: []llbgen.Step{{Reason: "name lookups from /etc/hosts, then DNS", File: &llbgen.File{Path: "/etc/nsswitch.conf", Data: []byte("hosts: files dns\n"), Mode: 0o644}}},
+	}.Stage(uid, gid)
 }
