@@ -2,13 +2,15 @@ package presets
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
+	"github.com/slimfront/slimfront/presets/base"
 )
 
 // Target is what a Plan is made for.
@@ -20,7 +22,10 @@ type Target struct {
 // Preset knows how to build one language on each base it supports.
 type Preset interface {
 	Language() string
-	// Bases lists the preset names ("scratch", "distroless", "alpine") it supports.
+	// Bases lists the bases (preset key values) it supports, as
+	// base.Names of base.Base values ("alpine", "distroless", "scratch").
+	// Registry.Plan checks a descriptor's preset against it, so Plan is
+	// only called with one of these.
 	Bases() []string
 	// Plan turns a validated descriptor into a Plan for one target. Errors
 	// about the descriptor are *descriptor.Error so they carry a location.
@@ -51,33 +56,24 @@ func (r *Registry) Lookup(lang string) (Preset, bool) {
 
 // Languages lists the registered languages, sorted.
 func (r *Registry) Languages() []string {
-	var out []string
-	for l := range r.byLang {
-		out = append(out, l)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(r.byLang))
 }
 
-// Bases lists every base any preset supports, sorted.
-func (r *Registry) Bases() []string {
-	set := map[string]bool{}
+// Bases lists every base any registered preset supports, sorted by name.
+func (r *Registry) Bases() []base.Base {
+	set := map[base.Base]bool{}
 	for _, p := range r.byLang {
 		for _, b := range p.Bases() {
-			set[b] = true
+			set[base.Base(b)] = true
 		}
 	}
-	var out []string
-	for b := range set {
-		out = append(out, b)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(set))
 }
 
-// Options for descriptor.Parse from this registry.
+// Options for descriptor.Parse from this registry: the registered
+// languages and bases are the valid language and preset values.
 func (r *Registry) Options(overrides map[string]string) descriptor.Options {
-	return descriptor.Options{Languages: r.Languages(), Presets: r.Bases(), Overrides: overrides}
+	return descriptor.Options{Languages: r.Languages(), Presets: base.Names(r.Bases()), Overrides: overrides}
 }
 
 // ApplyDefaults fills descriptor keys left out that every preset needs.
@@ -95,24 +91,15 @@ func (r *Registry) Plan(app *descriptor.App, t Target) (llbgen.Plan, error) {
 	if !ok {
 		return llbgen.Plan{}, descriptor.Errorf(app, "language", "unknown language %q; valid: %s", app.Language, strings.Join(r.Languages(), ", "))
 	}
-	if !contains(p.Bases(), app.Preset) {
+	if !slices.Contains(p.Bases(), app.Preset) {
 		return llbgen.Plan{}, descriptor.Errorf(app, "preset", "preset %q is not available for %s; valid: %s", app.Preset, app.Language, strings.Join(p.Bases(), ", "))
 	}
 	return p.Plan(app, t)
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // DefaultBase is the preset used when the descriptor names none: distroless
 // has CA certificates, tzdata and a non-root user, and no shell.
-const DefaultBase = "distroless"
+const DefaultBase = string(base.Distroless)
 
 // DefaultUID is the non-root user every final image runs as unless the
 // descriptor says otherwise (distroless's "nonroot").
@@ -134,31 +121,6 @@ func Owner(app *descriptor.App) (uid, gid int) {
 func UserString(app *descriptor.App) string {
 	uid, gid := Owner(app)
 	return strconv.Itoa(uid) + ":" + strconv.Itoa(gid)
-}
-
-// Accounts returns minimal /etc/passwd and /etc/group contents with root,
-// nobody and the app user, for images built from scratch.
-func Accounts(uid, gid int) (passwd, group []byte) {
-	p := "root:x:0:0:root:/root:/sbin/nologin\n" +
-		"nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
-	g := "root:x:0:\nnobody:x:65534:\n"
-	if uid != 0 && uid != 65534 {
-		p += fmt.Sprintf("nonroot:x:%d:%d:nonroot:/home/nonroot:/sbin/nologin\n", uid, gid)
-	}
-	if gid != 0 && gid != 65534 {
-		g += fmt.Sprintf("nonroot:x:%d:\n", gid)
-	}
-	return []byte(p), []byte(g)
-}
-
-// AppendAccountsScript returns a POSIX sh script that appends the app user to
-// an existing passwd/group pair under dir unless the ids already exist
-// (alpine bases). It runs in a build stage, never in the final image.
-func AppendAccountsScript(dir string, uid, gid int) string {
-	return fmt.Sprintf(`set -eu
-grep -q '^[^:]*:[^:]*:%[3]d:' %[1]s/group || echo 'nonroot:x:%[3]d:' >> %[1]s/group
-grep -q '^[^:]*:[^:]*:%[2]d:' %[1]s/passwd || echo 'nonroot:x:%[2]d:%[3]d:nonroot:/home/nonroot:/sbin/nologin' >> %[1]s/passwd
-`, dir, uid, gid)
 }
 
 // RuntimeConfig fills the parts of the final image config every language
