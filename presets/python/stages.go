@@ -363,6 +363,6 @@ func scratchStage(from string, uid, gid int) llbgen.Stage {
 	return base.ScratchFinal{
 		Reason: "scratch: the interpreter, its libraries, the venv and the app; no shell",
 		System: []llbgen.Step{{Reason: "interpreter, stdlib, shared libraries, CA certificates, tzdata", Copy: &llbgen.Copy{From: from, Src: []string{rootfs}, Dest: "/"}}},
-		Etc: []llbgen.Step{{Reason: "name lookups from /etc/hosts, then DNS", File: &llbgen.File{Path: "/etc/nsswitch.conf", Data: []byte("hosts: files dns\n"), Mode: 0o644}}},
+		Etc:    []llbgen.Step{{Reason: "name lookups from /etc/hosts, then DNS", File: &llbgen.File{Path: "/etc/nsswitch.conf", Data: []byte("hosts: files dns\n"), Mode: 0o644}}},
 	}.Stage(uid, gid)
 }
