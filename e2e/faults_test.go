@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -11,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,25 +19,18 @@ import (
 	"time"
 
 	"github.com/slimfront/slimfront/internal/ocitar"
+	"github.com/slimfront/slimfront/internal/testenv"
 )
 
 // ---------------------------------------------------------------------------
-// A second buildkitd, started by the test: its own root, socket and config
-// (the main one's, so it mirrors docker.io and gcr.io to the local registry
-// the same way). Used by the fault tests and by the compatibility test.
-
-type daemon struct {
-	bin  string
-	dir  string // root/, buildkitd.toml, buildkitd.log
-	sock string
-	cmd  *exec.Cmd
-	exit chan struct{} // closed when cmd has exited
-	logf *os.File
-}
+// A second buildkitd, started by the test through internal/testenv: its own
+// root, socket and config (the same settings as the main one, so it mirrors
+// docker.io and gcr.io to the local registry the same way). Used by the
+// fault tests and by the compatibility test.
 
 // startDaemon starts bin (a buildkitd binary) on a fresh root and stops it,
 // unmounts what it left and deletes its root when the test ends.
-func startDaemon(t *testing.T, bin string) *daemon {
+func startDaemon(t *testing.T, bin string) *testenv.Buildkitd {
 	t.Helper()
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("buildkitd binary: %v", err)
@@ -48,128 +41,25 @@ func startDaemon(t *testing.T, bin string) *daemon {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{bin: bin, dir: dir, sock: filepath.Join(sockDir, "buildkitd.sock")}
+	d, err := testenv.StartBuildkitd(context.Background(), testenv.Config{
+		Dir:      dir,
+		Root:     filepath.Join(dir, "root"),
+		Socket:   filepath.Join(sockDir, "buildkitd.sock"),
+		Registry: os.Getenv("SLIM_REGISTRY"),
+		Bin:      bin,
+	})
+	if err != nil {
+		os.RemoveAll(sockDir)
+		t.Fatal(err)
+	}
+	t.Logf("%s is up (pid %d, root %s)", filepath.Base(bin), d.Pid(), d.Root)
 	t.Cleanup(func() {
-		d.stop(t)
-		unmountUnder(t, filepath.Join(dir, "root"))
+		if err := d.Stop(); err != nil {
+			t.Logf("stopping %s: %v", filepath.Base(bin), err)
+		}
 		os.RemoveAll(sockDir)
 	})
-	main, err := os.ReadFile(filepath.Join(os.Getenv("SLIM_CACHE"), "run", "buildkitd.toml"))
-	if err != nil {
-		t.Fatalf("the main buildkitd config (written by hack/env up): %v", err)
-	}
-	cfg := regexp.MustCompile(`(?m)^root = .*$`).ReplaceAllString(string(main), fmt.Sprintf("root = %q", filepath.Join(dir, "root")))
-	cfg = regexp.MustCompile(`unix://[^"]+`).ReplaceAllString(cfg, "unix://"+d.sock)
-	if !strings.Contains(cfg, d.sock) || !strings.Contains(cfg, filepath.Join(dir, "root")) {
-		t.Fatalf("could not rewrite root and socket in the main buildkitd config:\n%s", main)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "buildkitd.toml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	d.start(t)
 	return d
-}
-
-func (d *daemon) addr() string { return "unix://" + d.sock }
-
-// start (re)starts the daemon on its root and waits until it answers.
-func (d *daemon) start(t *testing.T) {
-	t.Helper()
-	os.Remove(d.sock)
-	logf, err := os.OpenFile(filepath.Join(d.dir, "buildkitd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(d.bin, "--config", filepath.Join(d.dir, "buildkitd.toml"))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	// Its own process group, so cleanup can also end the runc processes of
-	// a build it was running when it was killed.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		t.Fatalf("start %s: %v", d.bin, err)
-	}
-	d.cmd, d.logf, d.exit = cmd, logf, make(chan struct{})
-	go func(exit chan struct{}) { cmd.Wait(); close(exit) }(d.exit)
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		out, err := runCmd(10*time.Second, "", nil, buildctlBin(), "--addr", d.addr(), "debug", "workers")
-		if err == nil {
-			t.Logf("%s is up (pid %d, root %s)", filepath.Base(d.bin), cmd.Process.Pid, d.dir)
-			return
-		}
-		select {
-		case <-d.exit:
-			t.Fatalf("%s exited at start:\n%s", d.bin, d.log())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not answer within 90s: %v\n%s\n%s", d.bin, err, out, d.log())
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
-}
-
-// kill sends sig to the daemon process only and waits for it to exit.
-func (d *daemon) kill(t *testing.T, sig syscall.Signal) {
-	t.Helper()
-	if d.cmd == nil {
-		return
-	}
-	d.cmd.Process.Signal(sig)
-	select {
-	case <-d.exit:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("buildkitd (pid %d) did not exit after %v", d.cmd.Process.Pid, sig)
-	}
-}
-
-// stop ends the daemon (SIGTERM, then SIGKILL) and whatever is left of
-// its process group.
-func (d *daemon) stop(t *testing.T) {
-	if d.cmd == nil {
-		return
-	}
-	pid := d.cmd.Process.Pid
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.exit:
-	case <-time.After(20 * time.Second):
-		d.cmd.Process.Kill()
-		<-d.exit
-	}
-	syscall.Kill(-pid, syscall.SIGKILL) // leftovers in its group (runc of a killed build)
-	d.logf.Close()
-	d.cmd = nil
-}
-
-func (d *daemon) log() string {
-	b, _ := os.ReadFile(filepath.Join(d.dir, "buildkitd.log"))
-	if len(b) > 6000 {
-		b = b[len(b)-6000:]
-	}
-	return string(b)
-}
-
-// unmountUnder lazily unmounts every mount point below dir, deepest first.
-func unmountUnder(t *testing.T, dir string) {
-	b, err := os.ReadFile("/proc/mounts")
-	if err != nil {
-		return
-	}
-	var mps []string
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 1 && (f[1] == dir || strings.HasPrefix(f[1], dir+"/")) {
-			mps = append(mps, f[1])
-		}
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(mps)))
-	for _, mp := range mps {
-		if err := syscall.Unmount(mp, syscall.MNT_DETACH); err != nil {
-			t.Logf("umount %s: %v", mp, err)
-		}
-	}
 }
 
 func buildctlBin() string { return filepath.Join(os.Getenv("SLIM_CACHE"), "bin", "buildctl") }
@@ -177,14 +67,14 @@ func buildctlBin() string { return filepath.Join(os.Getenv("SLIM_CACHE"), "bin",
 // buildctlArgs is a `buildctl build` of the slim.toml in dir through the
 // dockerfile frontend, which forwards to org/slimfront because of the
 // `# syntax=` line, exactly as `docker buildx build -f slim.toml` does.
-func buildctlArgs(d *daemon, dir string, extra ...string) []string {
-	return append([]string{"--addr", d.addr(), "build", "--progress=plain",
+func buildctlArgs(d *testenv.Buildkitd, dir string, extra ...string) []string {
+	return append([]string{"--addr", d.Addr(), "build", "--progress=plain",
 		"--frontend", "dockerfile.v0", "--opt", "filename=slim.toml",
 		"--local", "context=" + dir, "--local", "dockerfile=" + dir}, extra...)
 }
 
 // buildOn runs buildctl against d, holding a build slot.
-func buildOn(t *testing.T, d *daemon, dir string, extra ...string) (string, error) {
+func buildOn(t *testing.T, d *testenv.Buildkitd, dir string, extra ...string) (string, error) {
 	t.Helper()
 	buildSlots <- struct{}{}
 	defer func() { <-buildSlots }()
@@ -196,11 +86,11 @@ func buildOn(t *testing.T, d *daemon, dir string, extra ...string) (string, erro
 	return out, err
 }
 
-func mustBuildOn(t *testing.T, d *daemon, dir string, extra ...string) string {
+func mustBuildOn(t *testing.T, d *testenv.Buildkitd, dir string, extra ...string) string {
 	t.Helper()
 	out, err := buildOn(t, d, dir, extra...)
 	if err != nil {
-		t.Fatalf("build on %s failed: %v\n----- buildctl output -----\n%s\n----- buildkitd log -----\n%s", filepath.Base(d.bin), err, out, d.log())
+		t.Fatalf("build on %s failed: %v\n----- buildctl output -----\n%s\n----- buildkitd log -----\n%s", filepath.Base(d.Bin), err, out, d.Log())
 	}
 	return out
 }
@@ -458,14 +348,18 @@ func TestFaultsCacheAndReproducibilityAcrossDaemons(t *testing.T) {
 		b := startInterruptible(t, slow, goBuildStarted, buildctlBin(), buildctlArgs(d, slow)...)
 		b.waitStarted(t, 5*time.Minute, "the go build step")
 		time.Sleep(time.Second) // mid-compile
-		t.Logf("SIGKILL buildkitd (pid %d) during the go build step", d.cmd.Process.Pid)
-		d.kill(t, syscall.SIGKILL)
+		t.Logf("SIGKILL buildkitd (pid %d) during the go build step", d.Pid())
+		if err := d.Kill(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
 		<-b.exited
 		if b.cmd.ProcessState.Success() {
 			t.Fatalf("the build survived the daemon's SIGKILL?\n%s", b.output())
 		}
 		t.Logf("buildctl after the daemon died:\n%s", tail(b.output(), 6))
-		d.start(t)
+		if err := d.Restart(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		tar := filepath.Join(t.TempDir(), "img.tar")
 		mustBuildOn(t, d, slow, ociOut(tar)...)
 		c := runImage(t, tar)

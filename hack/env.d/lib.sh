@@ -41,16 +41,7 @@ buildkit_version() {
 	printf '%s\n' "$v"
 }
 
-# pid_alive FILE: true if FILE holds the pid of a live process.
-pid_alive() {
-	local pid
-	[[ -s $1 ]] || return 1
-	pid=$(<"$1")
-	[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null
-}
-
 registry_up() { curl -fsS -o /dev/null --max-time 2 "http://$REG/v2/" 2>/dev/null; }
-buildkitd_up() { [[ -S $BUILDKIT_SOCK ]] && timeout 5 buildctl debug workers >/dev/null 2>&1; }
 
 # cr ARGS...: crane --insecure, quiet unless it fails (stdout stays clean for the export lines).
 cr() {
