@@ -1,34 +1,20 @@
 package golang
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/presettest"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
-var (
-	amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-	arm64 = ocispecs.Platform{OS: "linux", Architecture: "arm64"}
-)
+var amd64, arm64 = presettest.Amd64, presettest.Arm64
 
 func parse(t *testing.T, src string) *descriptor.App {
 	t.Helper()
-	app, err := descriptor.Parse("slim.toml", []byte(src), descriptor.Options{
-		Languages: []string{"go"}, Presets: []string{"alpine", "distroless", "scratch"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app
+	return presettest.Parse(t, "go", src)
 }
 
 const routerApp = `# syntax=org/slimfront
@@ -42,30 +28,14 @@ preset     = "%s"
 func TestPlansMatchGoldenForEveryBase(t *testing.T) {
 	for _, base := range New().Bases() {
 		t.Run(base, func(t *testing.T) {
-			app := parse(t, strings.Replace(routerApp, "%s", base, 1))
-			plan, err := New().Plan(app, presets.Target{Build: amd64, Platform: arm64})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := llbgen.Validate(plan); err != nil {
-				t.Fatal(err)
-			}
-			got := llbgen.Format(plan)
-			golden := filepath.Join("testdata", base+".plan")
-			if *update {
-				os.MkdirAll("testdata", 0o755)
-				os.WriteFile(golden, []byte(got), 0o644)
-			}
-			want, _ := os.ReadFile(golden)
-			if got != string(want) {
-				t.Errorf("plan differs from %s (go test ./presets/golang -update):\n%s", golden, got)
-			}
+			app := parse(t, presettest.WithBase(routerApp, base))
+			presettest.Golden(t, base, presettest.Plan(t, New(), app, presets.Target{Build: amd64, Platform: arm64}))
 		})
 	}
 }
 
 func TestModulesDownloadBeforeSourcesAreCopied(t *testing.T) {
-	app := parse(t, strings.Replace(routerApp, "%s", "scratch", 1))
+	app := parse(t, presettest.WithBase(routerApp, "scratch"))
 	plan, _ := New().Plan(app, presets.Target{Build: amd64, Platform: amd64})
 	var order []string
 	for _, s := range plan.Stages[0].Steps {
@@ -80,7 +50,7 @@ func TestModulesDownloadBeforeSourcesAreCopied(t *testing.T) {
 }
 
 func TestCrossCompilesForTheTargetOnTheBuildPlatform(t *testing.T) {
-	app := parse(t, strings.Replace(routerApp, "%s", "distroless", 1))
+	app := parse(t, presettest.WithBase(routerApp, "distroless"))
 	plan, _ := New().Plan(app, presets.Target{Build: amd64, Platform: arm64})
 	b := plan.Stages[0]
 	if b.Where != llbgen.OnBuild {
@@ -104,7 +74,7 @@ func TestCrossCompilesForTheTargetOnTheBuildPlatform(t *testing.T) {
 
 func TestEveryFinalImageRunsAsNonRoot(t *testing.T) {
 	for _, base := range New().Bases() {
-		app := parse(t, strings.Replace(routerApp, "%s", base, 1))
+		app := parse(t, presettest.WithBase(routerApp, base))
 		plan, _ := New().Plan(app, presets.Target{Build: amd64, Platform: amd64})
 		if plan.Image.User != "65532:65532" {
 			t.Errorf("%s: user %q", base, plan.Image.User)

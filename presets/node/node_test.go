@@ -1,43 +1,25 @@
 package node
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/presettest"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
-var amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+var amd64 = presettest.Amd64
 
 func parse(t *testing.T, src string) *descriptor.App {
 	t.Helper()
-	app, err := descriptor.Parse("slim.toml", []byte(src), descriptor.Options{
-		Languages: []string{"node"}, Presets: []string{"alpine", "distroless", "scratch"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app
+	return presettest.Parse(t, "node", src)
 }
 
 func plan(t *testing.T, src string) llbgen.Plan {
 	t.Helper()
-	p, err := New().Plan(parse(t, src), presets.Target{Build: amd64, Platform: amd64})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := llbgen.Validate(p); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return presettest.Plan(t, New(), parse(t, src), presets.Target{Build: amd64, Platform: amd64})
 }
 
 const expressApp = `# syntax=org/slimfront
@@ -63,7 +45,7 @@ preset     = "%s"
 func TestPlansMatchGolden(t *testing.T) {
 	cases := map[string]string{}
 	for _, base := range New().Bases() {
-		cases[base] = strings.Replace(expressApp, "%s", base, 1)
+		cases[base] = presettest.WithBase(expressApp, base)
 	}
 	cases["yarn-scratch"] = strings.NewReplacer("%s", "yarn.lock").Replace(strings.Replace(helloApp, `"%s"
 `, `"scratch"
@@ -73,16 +55,7 @@ func TestPlansMatchGolden(t *testing.T) {
 `, 1))
 	for name, src := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := llbgen.Format(plan(t, src))
-			golden := filepath.Join("testdata", name+".plan")
-			if *update {
-				os.MkdirAll("testdata", 0o755)
-				os.WriteFile(golden, []byte(got), 0o644)
-			}
-			want, _ := os.ReadFile(golden)
-			if got != string(want) {
-				t.Errorf("plan differs from %s (go test ./presets/node -update):\n%s", golden, got)
-			}
+			presettest.Golden(t, name, plan(t, src))
 		})
 	}
 }
@@ -107,7 +80,7 @@ func stage(t *testing.T, p llbgen.Plan, name string) llbgen.Stage {
 }
 
 func TestDependenciesInstallFromTheLockfileBeforeSources(t *testing.T) {
-	p := plan(t, strings.Replace(expressApp, "%s", "distroless", 1))
+	p := plan(t, presettest.WithBase(expressApp, "distroless"))
 	dev := describeSteps(stage(t, p, "dev-deps"))
 	if dev[0] != "COPY package.json package-lock.json /app/" || !strings.HasSuffix(dev[2], "npm ci") {
 		t.Errorf("dev-deps steps %q", dev)
@@ -128,7 +101,7 @@ func TestDependenciesInstallFromTheLockfileBeforeSources(t *testing.T) {
 
 func TestFinalImageHasNodeButNoPackageManager(t *testing.T) {
 	for _, base := range New().Bases() {
-		p := plan(t, strings.Replace(expressApp, "%s", base, 1))
+		p := plan(t, presettest.WithBase(expressApp, base))
 		final := p.Stages[len(p.Stages)-1]
 		for _, st := range final.Steps {
 			if st.Run != nil {
@@ -195,7 +168,7 @@ func TestChecksNameTheEntrypointAndLockfile(t *testing.T) {
 		t.Errorf("entrypoint %q keeps no arguments", e)
 	}
 	// with a build script the entrypoint may be a build output
-	p = plan(t, strings.Replace(expressApp, "%s", "scratch", 1))
+	p = plan(t, presettest.WithBase(expressApp, "scratch"))
 	for _, c := range p.Checks {
 		if c.Key == "entrypoint" {
 			t.Errorf("entrypoint checked in the context although a build script makes it: %+v", c)

@@ -1,44 +1,26 @@
 package python
 
 import (
-	"flag"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/presettest"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
-var amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+var amd64 = presettest.Amd64
 
 func parse(t *testing.T, src string) *descriptor.App {
 	t.Helper()
-	app, err := descriptor.Parse("slim.toml", []byte(src), descriptor.Options{
-		Languages: []string{"python"}, Presets: []string{"alpine", "distroless", "scratch"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app
+	return presettest.Parse(t, "python", src)
 }
 
 func plan(t *testing.T, src string) llbgen.Plan {
 	t.Helper()
-	p, err := New().Plan(parse(t, src), presets.Target{Build: amd64, Platform: amd64})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := llbgen.Validate(p); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return presettest.Plan(t, New(), parse(t, src), presets.Target{Build: amd64, Platform: amd64})
 }
 
 // The three examples' descriptors, with the preset left to fill in.
@@ -67,22 +49,11 @@ preset     = "%s"
 `,
 }
 
-func withPreset(src, base string) string { return strings.Replace(src, "%s", base, 1) }
-
 func TestPlansMatchGoldenForEveryBase(t *testing.T) {
 	for name, src := range apps {
 		for _, base := range New().Bases() {
 			t.Run(name+"/"+base, func(t *testing.T) {
-				got := llbgen.Format(plan(t, withPreset(src, base)))
-				golden := filepath.Join("testdata", name+"-"+base+".plan")
-				if *update {
-					os.MkdirAll("testdata", 0o755)
-					os.WriteFile(golden, []byte(got), 0o644)
-				}
-				want, _ := os.ReadFile(golden)
-				if got != string(want) {
-					t.Errorf("plan differs from %s (go test ./presets/python -update):\n%s", golden, got)
-				}
+				presettest.Golden(t, name+"-"+base, plan(t, presettest.WithBase(src, base)))
 			})
 		}
 	}
@@ -101,7 +72,7 @@ func stage(t *testing.T, p llbgen.Plan, name string) llbgen.Stage {
 
 func TestDependenciesInstallBeforeAndApartFromSources(t *testing.T) {
 	for _, name := range []string{"flask", "uv"} {
-		p := plan(t, withPreset(apps[name], "distroless"))
+		p := plan(t, presettest.WithBase(apps[name], "distroless"))
 		deps := stage(t, p, "deps")
 		if c := deps.Steps[0].Copy; c == nil || c.From != llbgen.Context || strings.Contains(strings.Join(c.Src, " "), ".py") {
 			t.Fatalf("%s: first deps step must copy only the manifests: %s", name, llbgen.Describe(deps.Steps[0]))
@@ -123,7 +94,7 @@ func TestDependenciesInstallBeforeAndApartFromSources(t *testing.T) {
 
 func TestBuildToolsStayInTheBuilder(t *testing.T) {
 	for _, base := range New().Bases() {
-		p := plan(t, withPreset(apps["falcon"], base))
+		p := plan(t, presettest.WithBase(apps["falcon"], base))
 		final := p.Stages[len(p.Stages)-1]
 		for _, s := range final.Steps {
 			if c := s.Copy; c != nil {
@@ -150,7 +121,7 @@ func TestBuildToolsStayInTheBuilder(t *testing.T) {
 
 func TestFinalImagesRunAsNonRootWithoutWritingBytecode(t *testing.T) {
 	for _, base := range New().Bases() {
-		p := plan(t, withPreset(apps["flask"], base))
+		p := plan(t, presettest.WithBase(apps["flask"], base))
 		if p.Image.User != "65532:65532" {
 			t.Errorf("%s: user %q", base, p.Image.User)
 		}
@@ -168,7 +139,7 @@ func TestFinalImagesRunAsNonRootWithoutWritingBytecode(t *testing.T) {
 }
 
 func TestScratchImageHasTheClosureStep(t *testing.T) {
-	p := plan(t, withPreset(apps["falcon"], "scratch"))
+	p := plan(t, presettest.WithBase(apps["falcon"], "scratch"))
 	rs := stage(t, p, "rootfs")
 	found := false
 	for _, s := range rs.Steps {
