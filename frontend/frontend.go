@@ -47,7 +47,7 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 	if err != nil {
 		return nil, err
 	}
-	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{}); err != nil || ok {
+	if res, ok, err := bc.HandleSubrequest(ctx, requestHandler(bc, reg, src.SourceMap)); err != nil || ok {
 		return res, err
 	}
 
