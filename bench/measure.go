@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/slimfront/slimfront/internal/ocitar"
+	"github.com/slimfront/slimfront/presets/all"
 )
 
 // Result is what was measured for one variant.
@@ -165,7 +166,10 @@ func (res *Result) readImage(tar string) error {
 // sourceFile is the file a "source edit" touches: the entrypoint if it is a
 // file, else the first source file of the entrypoint directory.
 func sourceFile(a *App, src string) (string, error) {
-	ext := map[string]string{"go": ".go", "python": ".py", "node": ".js"}[a.Language]
+	ext := "" // a language without a preset: any file
+	if p, ok := all.Registry().Lookup(a.Language); ok {
+		ext = p.Info().SourceExt
+	}
 	entry := filepath.Join(src, a.Entry)
 	if fi, err := os.Stat(entry); err == nil && !fi.IsDir() {
 		return entry, nil

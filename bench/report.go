@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/slimfront/slimfront/presets/all"
 )
 
 func median(ts []time.Duration) time.Duration {
@@ -69,7 +71,8 @@ func verdict(ok bool) string {
 func (r *Report) goals() []goal {
 	var gs []goal
 	for _, a := range r.Apps {
-		if a.Language != "go" {
+		p, ok := all.Registry().Lookup(a.Language)
+		if !ok || !p.Info().StaticBinary {
 			continue
 		}
 		var ref, scr *Variant
@@ -83,7 +86,7 @@ func (r *Report) goals() []goal {
 		}
 		if ref != nil && scr != nil {
 			x := float64(scr.Result.Uncompressed)/float64(ref.Result.Uncompressed) - 1
-			gs = append(gs, goal{a.Name + ": scratch Go within 5 % of stripped binary + certs",
+			gs = append(gs, goal{a.Name + ": scratch " + p.Info().Name + " within 5 % of stripped binary + certs",
 				fmt.Sprintf("%s vs %s (%+.1f %%)", mb(scr.Result.Uncompressed), mb(ref.Result.Uncompressed), 100*x), verdict(x <= 0.05), ""})
 		}
 	}

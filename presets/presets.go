@@ -30,6 +30,13 @@ type Preset interface {
 	// Plan turns a validated descriptor into a Plan for one target. Errors
 	// about the descriptor are *descriptor.Error so they carry a location.
 	Plan(app *descriptor.App, t Target) (llbgen.Plan, error)
+	// Info describes the language to slim init and bench (see detect.go).
+	Info() LanguageInfo
+	// Detect is slim init's look at an app in dir whose markers
+	// (Info().Markers) are present: what its slim.toml should say. entry
+	// is the user's --entrypoint, "" to detect it. Errors are for the user
+	// as they are and say what to do (see Detect in detect.go).
+	Detect(dir, entry string) (*Detection, error)
 }
 
 // Registry holds presets by language.

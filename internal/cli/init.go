@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/containerd/platforms"
-	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/all"
 )
@@ -100,15 +98,7 @@ func initCmd(args []string, stdout, stderr io.Writer) int {
 
 // checkDescriptor parses and plans src as the frontend would.
 func checkDescriptor(src string) error {
-	reg := all.Registry()
-	app, err := descriptor.Parse("slim.toml", []byte(src), reg.Options(nil))
-	if err != nil {
-		return err
-	}
-	reg.ApplyDefaults(app)
-	p := platforms.Normalize(platforms.DefaultSpec())
-	p.OS = "linux"
-	_, err = reg.Plan(app, presets.Target{Build: p, Platform: p})
+	_, err := all.Registry().Load(presets.Request{File: "slim.toml", Source: []byte(src), Build: presets.LinuxHost()})
 	return err
 }
 
@@ -140,7 +130,7 @@ func tomlArray(ss []string) string {
 }
 
 // renderDescriptor writes the commented slim.toml for d.
-func renderDescriptor(d *detection, preset string) string {
+func renderDescriptor(d *presets.Detection, preset string) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	w("# syntax=org/slimfront")
@@ -183,7 +173,7 @@ func renderDescriptor(d *detection, preset string) string {
 	if d.BuildScript != "" {
 		w("")
 		w("[build]")
-		w("# npm run %s before the production install (dev dependencies only exist in the builder)", d.BuildScript)
+		w("# %s", d.BuildNote)
 		w("script = %s", tomlString(d.BuildScript))
 	}
 	return b.String()
@@ -197,7 +187,7 @@ var dockerignoreLines = []string{
 	"**/__pycache__", "**/*.pyc", ".venv", "venv", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", "*.egg-info",
 }
 
-func renderDockerignore(d *detection) string {
+func renderDockerignore(d *presets.Detection) string {
 	var b strings.Builder
 	b.WriteString("# Written by `slim init`: files the image build never needs. Keeping them out of the\n")
 	b.WriteString("# context keeps it small and the cache stable (an edit to .git must not rebuild).\n")

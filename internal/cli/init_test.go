@@ -244,36 +244,3 @@ func script(e descriptor.Entrypoint) string {
 	}
 	return ""
 }
-
-func TestStartScript(t *testing.T) {
-	for in, want := range map[string]string{
-		"node server.js":                                     "server.js",
-		"node --require ./trace.js dist/main.js":             "dist/main.js",
-		"NODE_ENV=production node -r dotenv/config index.js": "index.js",
-		"nodemon server.js":                                  "",
-		"next start":                                         "",
-		"npm run build && node dist/index.js":                "",
-		"/usr/bin/node app.mjs --port 3000":                  "app.mjs",
-	} {
-		if got := startScript(in); got != want {
-			t.Errorf("startScript(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestFindPortOnlyWhenObvious(t *testing.T) {
-	dir := writeTree(t, map[string]string{
-		"one.js":  "const port = process.env.PORT || 3000;\napp.listen(port);\n",
-		"two.go":  "srv := &http.Server{Addr: \":8080\"}\nadmin := &http.Server{Addr: \":9090\"}\n",
-		"none.py": "print('no server here')\n",
-	})
-	if p, _ := findPort(dir, []string{"one.js"}); p != 3000 {
-		t.Errorf("one.js: port %d, want 3000", p)
-	}
-	if p, _ := findPort(dir, []string{"two.go"}); p != 0 {
-		t.Errorf("two.go: port %d, want 0 (two candidates)", p)
-	}
-	if p, _ := findPort(dir, []string{"none.py"}); p != 0 {
-		t.Errorf("none.py: port %d, want 0", p)
-	}
-}

@@ -8,7 +8,19 @@ import (
 	"github.com/slimfront/slimfront/presets/python"
 )
 
+// Presets returns the preset of every supported language, one line each.
+// The order is the one `slim init` runs their detectors in and lists the
+// languages of an app with several manifests in (presets.Detect): go.mod,
+// then Python's manifests, then package.json.
+func Presets() []presets.Preset {
+	return []presets.Preset{
+		golang.New(),
+		python.New(),
+		node.New(),
+	}
+}
+
 // Registry returns the presets of every supported language.
 func Registry() *presets.Registry {
-	return presets.NewRegistry(golang.New(), node.New(), python.New())
+	return presets.NewRegistry(Presets()...)
 }

@@ -1,4 +1,4 @@
-package cli
+package python
 
 import (
 	"fmt"
@@ -8,18 +8,31 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/slimfront/slimfront/presets/python"
+	"github.com/slimfront/slimfront/presets"
 )
+
+// Info describes Python to slim init and bench: an app with a
+// requirements.txt or a pyproject.toml, sources in .py files.
+func (Preset) Info() presets.LanguageInfo {
+	return presets.LanguageInfo{Name: "Python", Markers: []string{"requirements.txt", "pyproject.toml"}, SourceExt: ".py"}
+}
 
 // wsgiApp finds a module-level WSGI application object: `app = Flask(...)`,
 // `app = falcon.App(...)` (and falcon's older `falcon.API(...)`).
 var wsgiApp = regexp.MustCompile(`(?m)^([A-Za-z_]\w*)\s*(?::\s*[\w.\[\]]+\s*)?=\s*(?:flask\.)?(?:Flask|falcon\.App|falcon\.API)\(`)
 
-// pythonScripts are the conventional script names, in order of preference.
-var pythonScripts = []string{"app.py", "main.py", "server.py", "run.py", "wsgi.py"}
+// conventionalScripts are the conventional script names, in order of preference.
+var conventionalScripts = []string{"app.py", "main.py", "server.py", "run.py", "wsgi.py"}
 
-func detectPython(dir, entry string, d *detection) error {
-	has := func(f string) bool { return isFile(filepath.Join(dir, f)) }
+// Detect picks the deps (pyproject.toml + uv.lock, else requirements.txt,
+// else pyproject.toml) and the entrypoint of the app in dir: entry when
+// not "" (a script or package), else a Flask/falcon WSGI app served by
+// gunicorn, else app.py / main.py / server.py / run.py, else the only
+// package with a __main__.py. It fails, listing the candidates, when there
+// are several WSGI apps or no obvious script.
+func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
+	d := &presets.Detection{}
+	has := func(f string) bool { return presets.IsFile(filepath.Join(dir, f)) }
 	switch {
 	case has("pyproject.toml") && has("uv.lock"):
 		d.Deps = []string{"pyproject.toml", "uv.lock"}
@@ -48,7 +61,7 @@ func detectPython(dir, entry string, d *detection) error {
 		switch {
 		case !e.IsDir() && strings.HasSuffix(e.Name(), ".py") && !strings.HasPrefix(e.Name(), "test"):
 			srcs = append(srcs, e.Name())
-		case e.IsDir() && !skipDir(e.Name()) && e.Name() != "tests" && isFile(filepath.Join(dir, e.Name(), "__init__.py")):
+		case e.IsDir() && !presets.SkipDir(e.Name()) && e.Name() != "tests" && has(filepath.Join(e.Name(), "__init__.py")):
 			sub, _ := os.ReadDir(filepath.Join(dir, e.Name()))
 			for _, s := range sub {
 				if !s.IsDir() && strings.HasSuffix(s.Name(), ".py") {
@@ -61,21 +74,21 @@ func detectPython(dir, entry string, d *detection) error {
 	if entry != "" {
 		d.Path = strings.TrimPrefix(path.Clean(filepath.ToSlash(entry)), "./")
 		d.EntryNote = "the script to run (from --entrypoint)"
-		d.Port, d.PortNote = findPort(dir, []string{d.Path})
-		return pythonNotes(dir, d)
+		d.Port, d.PortNote = presets.FindPort(dir, []string{d.Path})
+		return withVersionNote(dir, d), nil
 	}
 
 	// WSGI objects: module:variable references for gunicorn.
 	type wsgi struct{ file, ref string }
 	var apps []wsgi
 	for _, f := range srcs {
-		for _, m := range wsgiApp.FindAllSubmatch(readHead(filepath.Join(dir, f)), -1) {
+		for _, m := range wsgiApp.FindAllSubmatch(presets.ReadHead(filepath.Join(dir, f)), -1) {
 			mod := strings.ReplaceAll(strings.TrimSuffix(strings.TrimSuffix(f, ".py"), "/__init__"), "/", ".")
 			apps = append(apps, wsgi{f, mod + ":" + string(m[1])})
 		}
 	}
 	if len(apps) > 1 { // prefer the conventional file names
-		for _, name := range pythonScripts {
+		for _, name := range conventionalScripts {
 			for _, a := range apps {
 				if a.file == name {
 					apps = []wsgi{a}
@@ -85,15 +98,15 @@ func detectPython(dir, entry string, d *detection) error {
 		}
 	}
 	script := ""
-	for _, s := range pythonScripts {
+	for _, s := range conventionalScripts {
 		if has(s) && s != "wsgi.py" {
 			script = s
 			break
 		}
 	}
-	gunicorn := mentions(dir, d.Deps[:1], "gunicorn")
+	gunicorn := presets.Mentions(dir, d.Deps[:1], "gunicorn")
 	switch {
-	case len(apps) == 1 && (gunicorn || script == "" || !strings.Contains(string(readHead(filepath.Join(dir, script))), "__main__")):
+	case len(apps) == 1 && (gunicorn || script == "" || !strings.Contains(string(presets.ReadHead(filepath.Join(dir, script))), "__main__")):
 		d.Argv = []string{"gunicorn", apps[0].ref}
 		d.EntryNote = fmt.Sprintf("the WSGI app in %s, served by gunicorn (it binds 0.0.0.0:$PORT)", apps[0].file)
 		if !gunicorn {
@@ -105,41 +118,43 @@ func detectPython(dir, entry string, d *detection) error {
 		for _, a := range apps {
 			refs = append(refs, a.ref)
 		}
-		return errorf("%s has several WSGI apps: %s; choose one with --entrypoint, or write entrypoint = [\"gunicorn\", \"%s\"] yourself", dir, strings.Join(refs, ", "), refs[0])
+		return nil, fmt.Errorf("%s has several WSGI apps: %s; choose one with --entrypoint, or write entrypoint = [\"gunicorn\", \"%s\"] yourself", dir, strings.Join(refs, ", "), refs[0])
 	case script != "":
 		d.Path = script
 		d.EntryNote = "the script the image runs with the virtualenv's python"
-		d.Port, d.PortNote = findPort(dir, []string{script})
+		d.Port, d.PortNote = presets.FindPort(dir, []string{script})
 	default:
 		var pkgs []string
 		for _, e := range ents {
-			if e.IsDir() && isFile(filepath.Join(dir, e.Name(), "__main__.py")) {
+			if e.IsDir() && has(filepath.Join(e.Name(), "__main__.py")) {
 				pkgs = append(pkgs, e.Name())
 			}
 		}
 		if len(pkgs) == 1 {
 			d.Path = pkgs[0]
 			d.EntryNote = "the package with __main__.py (python -m " + pkgs[0] + ")"
-			d.Port, d.PortNote = findPort(dir, []string{pkgs[0] + "/__main__.py"})
+			d.Port, d.PortNote = presets.FindPort(dir, []string{pkgs[0] + "/__main__.py"})
 			break
 		}
 		cands := append(pkgs, srcs...)
 		if len(cands) == 0 {
-			return errorf("%s: no Python source found next to %s; slim init needs the script to run", dir, d.Deps[0])
+			return nil, fmt.Errorf("%s: no Python source found next to %s; slim init needs the script to run", dir, d.Deps[0])
 		}
 		if len(cands) > 8 {
 			cands = append(cands[:8], "...")
 		}
-		return errorf("%s: cannot tell which Python file starts the app (no app.py, main.py or WSGI app); choose one with --entrypoint, candidates: %s", dir, strings.Join(cands, ", "))
+		return nil, fmt.Errorf("%s: cannot tell which Python file starts the app (no app.py, main.py or WSGI app); choose one with --entrypoint, candidates: %s", dir, strings.Join(cands, ", "))
 	}
-	return pythonNotes(dir, d)
+	return withVersionNote(dir, d), nil
 }
 
-func pythonNotes(dir string, d *detection) error {
-	note := fmt.Sprintf(`# version = "%s"     # Python MAJOR.MINOR; default %s`, python.DefaultVersion, python.DefaultVersion)
-	if v := strings.TrimSpace(string(readHead(filepath.Join(dir, ".python-version")))); v != "" {
+// withVersionNote adds the commented-out version key to d, with what
+// .python-version in dir says, and returns d.
+func withVersionNote(dir string, d *presets.Detection) *presets.Detection {
+	note := fmt.Sprintf(`# version = "%s"     # Python MAJOR.MINOR; default %s`, DefaultVersion, DefaultVersion)
+	if v := strings.TrimSpace(string(presets.ReadHead(filepath.Join(dir, ".python-version")))); v != "" {
 		note += fmt.Sprintf(" (.python-version says %s)", strings.SplitN(v, "\n", 2)[0])
 	}
 	d.Notes = append(d.Notes, note)
-	return nil
+	return d
 }

@@ -1,0 +1,77 @@
+package golang
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// detectTree writes files (slash paths -> contents) under a temp dir.
+func detectTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestDetectFindsTheMainPackage(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		entry string
+		path  string
+		deps  []string
+		port  int
+	}{
+		{"root", map[string]string{"go.mod": "module x\n", "go.sum": "", "main.go": "package main\n\nfunc main() { http.ListenAndServe(\":8080\", nil) }\n"}, "", ".", []string{"go.mod", "go.sum"}, 8080},
+		{"only cmd", map[string]string{"go.mod": "module x\n", "cmd/api/main.go": "package main\n", "tools/gen/main.go": "package main\n"}, "", "./cmd/api", []string{"go.mod"}, 0},
+		{"only main package; nested modules, tests, ignored files, testdata left out", map[string]string{"go.mod": "module x\n", "server/main.go": "package main\n", "lib/lib.go": "package lib\n",
+			"tools/go.mod": "module tools\n", "tools/gen/main.go": "package main\n", "gen.go": "//go:build ignore\n\npackage main\n", "x_test.go": "package main\n", "testdata/m/main.go": "package main\n"}, "", "./server", []string{"go.mod"}, 0},
+		{"from --entrypoint", map[string]string{"go.mod": "module x\n", "cmd/a/main.go": "package main\n", "cmd/b/main.go": "package main\n"}, "cmd/b/", "./cmd/b", []string{"go.mod"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := Preset{}.Detect(detectTree(t, tc.files), tc.entry)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Path != tc.path || d.Argv != nil || !reflect.DeepEqual(d.Deps, tc.deps) || d.Port != tc.port {
+				t.Errorf("got path %q argv %q deps %q port %d; want %q, none, %q, %d", d.Path, d.Argv, d.Deps, d.Port, tc.path, tc.deps, tc.port)
+			}
+		})
+	}
+}
+
+func TestDetectVersionNoteUsesThePresetDefault(t *testing.T) {
+	d, err := Preset{}.Detect(detectTree(t, map[string]string{"go.mod": "module x\n\ngo 1.24.1\n", "main.go": "package main\n"}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `# version = "` + DefaultVersion + `"     # Go toolchain, MAJOR.MINOR; default ` + DefaultVersion + " (go.mod says go 1.24)"
+	if !reflect.DeepEqual(d.Notes, []string{want}) {
+		t.Errorf("notes %q, want %q", d.Notes, want)
+	}
+}
+
+func TestDetectFailsWithoutOneMainPackage(t *testing.T) {
+	for name, tc := range map[string]struct {
+		files map[string]string
+		want  string
+	}{
+		"none":    {map[string]string{"go.mod": "module x\n", "lib.go": "package x\n"}, "no main package"},
+		"several": {map[string]string{"go.mod": "module x\n", "cmd/b/main.go": "package main\n", "cmd/a/main.go": "package main\n"}, "several main packages: ./cmd/a, ./cmd/b; choose one with --entrypoint, e.g. slim init --entrypoint ./cmd/a"},
+	} {
+		if _, err := (Preset{}).Detect(detectTree(t, tc.files), ""); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", name, err, tc.want)
+		}
+	}
+}
