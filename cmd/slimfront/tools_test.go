@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// aarch64Header is a bare 64-bit aarch64 shared-object header: a foreign
+// prebuild for an amd64 image.
+func aarch64Header() []byte {
+	b := make([]byte, 64)
+	copy(b, elf.ELFMAG)
+	b[elf.EI_CLASS], b[elf.EI_DATA], b[elf.EI_VERSION] = byte(elf.ELFCLASS64), byte(elf.ELFDATA2LSB), byte(elf.EV_CURRENT)
+	binary.LittleEndian.PutUint16(b[16:], uint16(elf.ET_DYN))
+	binary.LittleEndian.PutUint16(b[18:], uint16(elf.EM_AARCH64))
+	binary.LittleEndian.PutUint32(b[20:], uint32(elf.EV_CURRENT))
+	binary.LittleEndian.PutUint16(b[52:], 64)
+	return b
+}
+
+func write(t *testing.T, dir, p string, data []byte, mode os.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, p), data, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestClosureAndStartCheckSubcommands(t *testing.T) {
+	ls, err := os.ReadFile("/usr/bin/ls")
+	if err != nil {
+		t.Skipf("no /usr/bin/ls on this machine: %v", err)
+	}
+	// Stage 1: the host is the "target stage"; take ls's closure from it.
+	libs := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if rc := runClosure([]string{"--root", "/", "--platform", "linux/amd64", "--out", libs, "/usr/bin/ls"}, &stdout, &stderr); rc != 0 {
+		t.Fatalf("closure: rc %d: %s", rc, stderr.String())
+	}
+	var sum closureSummary
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil || sum.Files < 2 || sum.Bytes == 0 || strings.Count(stdout.String(), "\n") != 1 {
+		t.Fatalf("summary %q: %+v, %v", stdout.String(), sum, err)
+	}
+
+	// Stage 2: an app root with ls and a node_modules holding an arm64 prebuild.
+	app := t.TempDir()
+	write(t, app, "usr/bin/ls", ls, 0o755)
+	write(t, app, "app/node_modules/x/prebuilds/linux-arm64/x.node", aarch64Header(), 0o644)
+	write(t, app, "app/node_modules/x/index.js", []byte("module.exports = {}\n"), 0o644)
+	final := t.TempDir()
+	stdout.Reset()
+	if rc := runClosure([]string{"--root", app, "--platform", "amd64", "--out", final, "--entries", "--drop-foreign", "/app", "/usr/bin/ls"}, &stdout, &stderr); rc != 1 {
+		t.Fatalf("closure in a root without libc: rc %d, want 1 (missing libraries)", rc)
+	}
+	if !strings.Contains(stderr.String(), "/usr/bin/ls: needs library libc.so.6") {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+
+	// The final image: libraries + the app, foreign prebuild dropped.
+	if err := os.CopyFS(final, os.DirFS(libs)); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if rc := runClosure([]string{"--root", app, "--platform", "amd64", "--out", final, "--entries", "--drop-foreign", "/app"}, &stdout, &stderr); rc != 0 {
+		t.Fatalf("closure of /app: rc %d: %s", rc, stderr.String())
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil || sum.DroppedFiles != 1 || sum.DroppedBytes != 64 {
+		t.Errorf("summary %q: want the 64-byte prebuild dropped", stdout.String())
+	}
+	if _, err := os.Stat(filepath.Join(final, "app/node_modules/x/prebuilds/linux-arm64/x.node")); err == nil {
+		t.Error("the foreign prebuild was copied")
+	}
+	write(t, final, "usr/bin/ls", ls, 0o755)
+	stdout.Reset()
+	stderr.Reset()
+	if rc := runStartCheck([]string{"--root", final, "--platform", "linux/amd64"}, &stdout, &stderr); rc != 0 {
+		t.Fatalf("startcheck of a complete image: rc %d: %s", rc, stderr.String())
+	}
+
+	// Take libc away: the check fails and names the package.
+	os.Remove(filepath.Join(final, "usr/lib/x86_64-linux-gnu/libc.so.6"))
+	dpkg := t.TempDir()
+	write(t, dpkg, "var/lib/dpkg/info/libc6:amd64.list", []byte("/usr/lib/x86_64-linux-gnu/libc.so.6\n"), 0o644)
+	stderr.Reset()
+	if rc := runStartCheck([]string{"--root", final, "--platform", "linux/amd64", "--dpkg", dpkg}, &stdout, &stderr); rc != 1 {
+		t.Fatalf("startcheck without libc: rc %d, want 1", rc)
+	}
+	if !strings.Contains(stderr.String(), `[run] packages = ["libc6"]`) {
+		t.Errorf("stderr lacks the line to add:\n%s", stderr.String())
+	}
+}
+
+func TestSubcommandUsageErrors(t *testing.T) {
+	var out, errb bytes.Buffer
+	for _, args := range [][]string{
+		{"--root", "/", "--platform", "linux/amd64", "--out", t.TempDir()},                                  // no entry
+		{"--root", "/", "--platform", "linux/amd64", "--out", t.TempDir(), "--drop-foreign", "/usr/bin/ls"}, // without --entries
+		{"--root", "/", "--platform", "linux/mips", "--out", t.TempDir(), "/usr/bin/ls"},
+	} {
+		if rc := runClosure(args, &out, &errb); rc != 2 {
+			t.Errorf("closure %v: rc %d, want 2", args, rc)
+		}
+	}
+	if rc := runStartCheck([]string{"--root", "/nonexistent", "--platform", "linux/amd64"}, &out, &errb); rc != 2 {
+		t.Errorf("startcheck of a missing root: rc %d, want 2", rc)
+	}
+}
