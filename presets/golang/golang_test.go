@@ -4,18 +4,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/presettest"
 )
 
-var amd64, arm64 = presettest.Amd64, presettest.Arm64
-
-func parse(t *testing.T, src string) *descriptor.App {
-	t.Helper()
-	return presettest.Parse(t, "go", src)
-}
+var (
+	amd64, arm64 = presettest.Amd64, presettest.Arm64
+	// h plans for arm64 on amd64, so the goldens show the cross-compile.
+	h = presettest.Harness{Language: "go", Preset: New(), Target: presets.Target{Build: amd64, Platform: arm64}}
+)
 
 const routerApp = `# syntax=org/slimfront
 language   = "go"
@@ -28,14 +26,13 @@ preset     = "%s"
 func TestPlansMatchGoldenForEveryBase(t *testing.T) {
 	for _, base := range New().Bases() {
 		t.Run(base, func(t *testing.T) {
-			app := parse(t, presettest.WithBase(routerApp, base))
-			presettest.Golden(t, base, presettest.Plan(t, New(), app, presets.Target{Build: amd64, Platform: arm64}))
+			presettest.Golden(t, base, h.Plan(t, presettest.WithBase(routerApp, base)))
 		})
 	}
 }
 
 func TestModulesDownloadBeforeSourcesAreCopied(t *testing.T) {
-	app := parse(t, presettest.WithBase(routerApp, "scratch"))
+	app := h.Parse(t, presettest.WithBase(routerApp, "scratch"))
 	plan, _ := New().Plan(app, presets.Target{Build: amd64, Platform: amd64})
 	var order []string
 	for _, s := range plan.Stages[0].Steps {
@@ -50,7 +47,7 @@ func TestModulesDownloadBeforeSourcesAreCopied(t *testing.T) {
 }
 
 func TestCrossCompilesForTheTargetOnTheBuildPlatform(t *testing.T) {
-	app := parse(t, presettest.WithBase(routerApp, "distroless"))
+	app := h.Parse(t, presettest.WithBase(routerApp, "distroless"))
 	plan, _ := New().Plan(app, presets.Target{Build: amd64, Platform: arm64})
 	b := plan.Stages[0]
 	if b.Where != llbgen.OnBuild {
@@ -74,7 +71,7 @@ func TestCrossCompilesForTheTargetOnTheBuildPlatform(t *testing.T) {
 
 func TestEveryFinalImageRunsAsNonRoot(t *testing.T) {
 	for _, base := range New().Bases() {
-		app := parse(t, presettest.WithBase(routerApp, base))
+		app := h.Parse(t, presettest.WithBase(routerApp, base))
 		plan, _ := New().Plan(app, presets.Target{Build: amd64, Platform: amd64})
 		if plan.Image.User != "65532:65532" {
 			t.Errorf("%s: user %q", base, plan.Image.User)
@@ -83,7 +80,7 @@ func TestEveryFinalImageRunsAsNonRoot(t *testing.T) {
 }
 
 func TestUnsupportedGoVersionIsAnErrorAtTheVersionKey(t *testing.T) {
-	app := parse(t, "language = \"go\"\nentrypoint = \".\"\npreset = \"scratch\"\nversion = \"1.9\"\n")
+	app := h.Parse(t, "language = \"go\"\nentrypoint = \".\"\npreset = \"scratch\"\nversion = \"1.9\"\n")
 	_, err := New().Plan(app, presets.Target{Build: amd64, Platform: amd64})
 	if err == nil || !strings.Contains(err.Error(), "slim.toml:4") || !strings.Contains(err.Error(), "version") {
 		t.Fatalf("err = %v", err)

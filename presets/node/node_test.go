@@ -4,23 +4,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/presettest"
 )
 
-var amd64 = presettest.Amd64
-
-func parse(t *testing.T, src string) *descriptor.App {
-	t.Helper()
-	return presettest.Parse(t, "node", src)
-}
-
-func plan(t *testing.T, src string) llbgen.Plan {
-	t.Helper()
-	return presettest.Plan(t, New(), parse(t, src), presets.Target{Build: amd64, Platform: amd64})
-}
+var (
+	amd64 = presettest.Amd64
+	h     = presettest.Harness{Language: "node", Preset: New()}
+)
 
 const expressApp = `# syntax=org/slimfront
 language   = "node"
@@ -55,7 +47,7 @@ func TestPlansMatchGolden(t *testing.T) {
 `, 1))
 	for name, src := range cases {
 		t.Run(name, func(t *testing.T) {
-			presettest.Golden(t, name, plan(t, src))
+			presettest.Golden(t, name, h.Plan(t, src))
 		})
 	}
 }
@@ -68,40 +60,29 @@ func describeSteps(s llbgen.Stage) []string {
 	return out
 }
 
-func stage(t *testing.T, p llbgen.Plan, name string) llbgen.Stage {
-	t.Helper()
-	for _, s := range p.Stages {
-		if s.Name == name {
-			return s
-		}
-	}
-	t.Fatalf("no stage %q", name)
-	return llbgen.Stage{}
-}
-
 func TestDependenciesInstallFromTheLockfileBeforeSources(t *testing.T) {
-	p := plan(t, presettest.WithBase(expressApp, "distroless"))
-	dev := describeSteps(stage(t, p, "dev-deps"))
+	p := h.Plan(t, presettest.WithBase(expressApp, "distroless"))
+	dev := describeSteps(presettest.Stage(t, p, "dev-deps"))
 	if dev[0] != "COPY package.json package-lock.json /app/" || !strings.HasSuffix(dev[2], "npm ci") {
 		t.Errorf("dev-deps steps %q", dev)
 	}
-	prod := describeSteps(stage(t, p, "deps"))
+	prod := describeSteps(presettest.Stage(t, p, "deps"))
 	if !strings.HasSuffix(prod[2], "npm ci --omit=dev") {
 		t.Errorf("deps steps %q", prod)
 	}
-	bld := describeSteps(stage(t, p, "build"))
+	bld := describeSteps(presettest.Stage(t, p, "build"))
 	if bld[0] != "COPY . /app/" || bld[1] != "RUN npm run build" {
 		t.Errorf("build steps %q", bld)
 	}
 	// the production install does not depend on the sources or the build
-	if stage(t, p, "deps").Base.Stage != "toolchain" {
+	if presettest.Stage(t, p, "deps").Base.Stage != "toolchain" {
 		t.Error("production deps must not build on the build stage")
 	}
 }
 
 func TestFinalImageHasNodeButNoPackageManager(t *testing.T) {
 	for _, base := range New().Bases() {
-		p := plan(t, presettest.WithBase(expressApp, base))
+		p := h.Plan(t, presettest.WithBase(expressApp, base))
 		final := p.Stages[len(p.Stages)-1]
 		for _, st := range final.Steps {
 			if st.Run != nil {
@@ -130,11 +111,11 @@ func TestFinalImageHasNodeButNoPackageManager(t *testing.T) {
 
 func TestVersionPicksTheMajor(t *testing.T) {
 	src := "language = \"node\"\nentrypoint = \"a.js\"\ndeps = [\"package.json\", \"package-lock.json\"]\nversion = \"24\"\n"
-	p := plan(t, src+"preset = \"distroless\"\n")
+	p := h.Plan(t, src+"preset = \"distroless\"\n")
 	if p.Stages[0].Base.Image != "node:24-trixie" || p.Stages[len(p.Stages)-1].Base.Image != "gcr.io/distroless/nodejs24-debian13:nonroot" {
 		t.Errorf("images %q / %q", p.Stages[0].Base.Image, p.Stages[len(p.Stages)-1].Base.Image)
 	}
-	p = plan(t, src+"preset = \"alpine\"\n")
+	p = h.Plan(t, src+"preset = \"alpine\"\n")
 	if p.Stages[0].Base.Image != "node:24-alpine3.22" {
 		t.Errorf("alpine builder %q", p.Stages[0].Base.Image)
 	}
@@ -147,7 +128,7 @@ func TestBadInputIsALocatedError(t *testing.T) {
 		{"language = \"node\"\nentrypoint = \"a.js\"\ndeps = [\"package.json\", \"yarn.lock\", \"package-lock.json\"]\n", "several package managers"},
 	}
 	for _, c := range cases {
-		_, err := New().Plan(parse(t, c.src), presets.Target{Build: amd64, Platform: amd64})
+		_, err := New().Plan(h.Parse(t, c.src), presets.Target{Build: amd64, Platform: amd64})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: err = %v, want %q", c.src, err, c.want)
 		}
@@ -155,7 +136,7 @@ func TestBadInputIsALocatedError(t *testing.T) {
 }
 
 func TestChecksNameTheEntrypointAndLockfile(t *testing.T) {
-	p := plan(t, "language = \"node\"\nentrypoint = [\"server.js\", \"--port\", \"1\"]\ndeps = [\"package-lock.json\"]\npreset = \"distroless\"\n")
+	p := h.Plan(t, "language = \"node\"\nentrypoint = [\"server.js\", \"--port\", \"1\"]\ndeps = [\"package-lock.json\"]\npreset = \"distroless\"\n")
 	var got []string
 	for _, c := range p.Checks {
 		got = append(got, c.Key+"="+c.Path)
@@ -168,7 +149,7 @@ func TestChecksNameTheEntrypointAndLockfile(t *testing.T) {
 		t.Errorf("entrypoint %q keeps no arguments", e)
 	}
 	// with a build script the entrypoint may be a build output
-	p = plan(t, presettest.WithBase(expressApp, "scratch"))
+	p = h.Plan(t, presettest.WithBase(expressApp, "scratch"))
 	for _, c := range p.Checks {
 		if c.Key == "entrypoint" {
 			t.Errorf("entrypoint checked in the context although a build script makes it: %+v", c)

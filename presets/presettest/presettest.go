@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,13 +36,24 @@ type Planner interface {
 // in the tests leave their preset value as "%s".
 func WithBase(src, b string) string { return strings.Replace(src, "%s", b, 1) }
 
+// Harness parses and plans descriptors of one language with its preset.
+type Harness struct {
+	// Language is the only valid language value ("go").
+	Language string
+	// Preset plans the parsed descriptors.
+	Preset Planner
+	// Target is what Plan plans for; without a target architecture,
+	// linux/amd64 built on linux/amd64.
+	Target presets.Target
+}
+
 // Parse parses src as a slim.toml ("slim.toml" in messages) whose only
-// valid language is lang and whose valid presets are every base
+// valid language is h.Language and whose valid presets are every base
 // (base.All), and returns the App; a parse error fails t at once.
-func Parse(t testing.TB, lang, src string) *descriptor.App {
+func (h Harness) Parse(t testing.TB, src string) *descriptor.App {
 	t.Helper()
 	app, err := descriptor.Parse("slim.toml", []byte(src), descriptor.Options{
-		Languages: []string{lang}, Presets: base.Names(base.All()),
+		Languages: []string{h.Language}, Presets: base.Names(base.All()),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -49,11 +61,16 @@ func Parse(t testing.TB, lang, src string) *descriptor.App {
 	return app
 }
 
-// Plan asks p for the Plan of app for target and checks it is internally
-// consistent (llbgen.Validate); an error from either fails t at once.
-func Plan(t testing.TB, p Planner, app *descriptor.App, target presets.Target) llbgen.Plan {
+// Plan parses src (Parse), asks h.Preset for its Plan for h.Target and
+// checks the Plan is internally consistent (llbgen.Validate); an error from
+// any of them fails t at once.
+func (h Harness) Plan(t testing.TB, src string) llbgen.Plan {
 	t.Helper()
-	plan, err := p.Plan(app, target)
+	target := h.Target
+	if target.Platform.Architecture == "" {
+		target = presets.Target{Build: Amd64, Platform: Amd64}
+	}
+	plan, err := h.Preset.Plan(h.Parse(t, src), target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +78,17 @@ func Plan(t testing.TB, p Planner, app *descriptor.App, target presets.Target) l
 		t.Fatal(err)
 	}
 	return plan
+}
+
+// Stage returns the stage of plan called name; a plan without one fails t
+// at once.
+func Stage(t testing.TB, plan llbgen.Plan, name string) llbgen.Stage {
+	t.Helper()
+	i := slices.IndexFunc(plan.Stages, func(s llbgen.Stage) bool { return s.Name == name })
+	if i < 0 {
+		t.Fatalf("no stage %q", name)
+	}
+	return plan.Stages[i]
 }
 
 // Golden compares llbgen.Format(plan) with testdata/<name>.plan, relative

@@ -1,6 +1,7 @@
 package presettest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
+	"github.com/slimfront/slimfront/presets"
 )
 
 // recorder is a testing.TB that records failures instead of reporting
@@ -96,13 +99,33 @@ func TestUpdateFailsLoudlyWhenItCannotWrite(t *testing.T) {
 	}
 }
 
-func TestParseAcceptsEveryBaseAndOnlyTheLanguage(t *testing.T) {
+// planner returns a Plan with one scratch stage named after the preset,
+// or err.
+type planner struct{ err error }
+
+func (p planner) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
+	if p.err != nil {
+		return llbgen.Plan{}, p.err
+	}
+	return llbgen.Plan{Stages: []llbgen.Stage{{Name: app.Preset + "-" + t.Platform.Architecture, Base: llbgen.Base{Scratch: true}}}}, nil
+}
+
+func TestHarnessParsesEveryBaseOnlyForItsLanguageAndPlansForAmd64(t *testing.T) {
+	h := Harness{Language: "go", Preset: planner{}}
 	for _, b := range []string{"alpine", "distroless", "scratch"} {
-		if app := Parse(t, "go", WithBase("language = \"go\"\nentrypoint = \".\"\npreset = \"%s\"\n", b)); app.Preset != b {
-			t.Errorf("preset %q, want %q", app.Preset, b)
+		p := h.Plan(t, WithBase("language = \"go\"\nentrypoint = \".\"\npreset = \"%s\"\n", b))
+		if got := Stage(t, p, b+"-amd64"); got.Name != b+"-amd64" {
+			t.Errorf("stage %q", got.Name)
 		}
 	}
-	if r := run(t, func(tb testing.TB) { Parse(tb, "go", "language = \"node\"\nentrypoint = \"a.js\"\n") }); !r.fatal {
-		t.Error("a language other than lang parsed")
+	if r := run(t, func(tb testing.TB) { h.Parse(tb, "language = \"node\"\nentrypoint = \"a.js\"\n") }); !r.fatal {
+		t.Error("a language other than h.Language parsed")
+	}
+	h.Preset = planner{err: errors.New("no")}
+	if r := run(t, func(tb testing.TB) { h.Plan(tb, "language = \"go\"\nentrypoint = \".\"\n") }); !r.fatal {
+		t.Error("a Plan error did not fail the test")
+	}
+	if r := run(t, func(tb testing.TB) { Stage(tb, plan, "nope") }); !r.fatal {
+		t.Error("a missing stage did not fail the test")
 	}
 }

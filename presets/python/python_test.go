@@ -11,17 +11,10 @@ import (
 	"github.com/slimfront/slimfront/presets/presettest"
 )
 
-var amd64 = presettest.Amd64
-
-func parse(t *testing.T, src string) *descriptor.App {
-	t.Helper()
-	return presettest.Parse(t, "python", src)
-}
-
-func plan(t *testing.T, src string) llbgen.Plan {
-	t.Helper()
-	return presettest.Plan(t, New(), parse(t, src), presets.Target{Build: amd64, Platform: amd64})
-}
+var (
+	amd64 = presettest.Amd64
+	h     = presettest.Harness{Language: "python", Preset: New()}
+)
 
 // The three examples' descriptors, with the preset left to fill in.
 var apps = map[string]string{
@@ -53,27 +46,16 @@ func TestPlansMatchGoldenForEveryBase(t *testing.T) {
 	for name, src := range apps {
 		for _, base := range New().Bases() {
 			t.Run(name+"/"+base, func(t *testing.T) {
-				presettest.Golden(t, name+"-"+base, plan(t, presettest.WithBase(src, base)))
+				presettest.Golden(t, name+"-"+base, h.Plan(t, presettest.WithBase(src, base)))
 			})
 		}
 	}
 }
 
-func stage(t *testing.T, p llbgen.Plan, name string) llbgen.Stage {
-	t.Helper()
-	for _, s := range p.Stages {
-		if s.Name == name {
-			return s
-		}
-	}
-	t.Fatalf("no stage %q", name)
-	return llbgen.Stage{}
-}
-
 func TestDependenciesInstallBeforeAndApartFromSources(t *testing.T) {
 	for _, name := range []string{"flask", "uv"} {
-		p := plan(t, presettest.WithBase(apps[name], "distroless"))
-		deps := stage(t, p, "deps")
+		p := h.Plan(t, presettest.WithBase(apps[name], "distroless"))
+		deps := presettest.Stage(t, p, "deps")
 		if c := deps.Steps[0].Copy; c == nil || c.From != llbgen.Context || strings.Contains(strings.Join(c.Src, " "), ".py") {
 			t.Fatalf("%s: first deps step must copy only the manifests: %s", name, llbgen.Describe(deps.Steps[0]))
 		}
@@ -85,7 +67,7 @@ func TestDependenciesInstallBeforeAndApartFromSources(t *testing.T) {
 				t.Errorf("%s: deps stage copies the sources", name)
 			}
 		}
-		app := stage(t, p, "app")
+		app := presettest.Stage(t, p, "app")
 		if app.Base.Stage != "python" {
 			t.Errorf("%s: the app stage must not depend on the deps stage (base %q)", name, app.Base.Stage)
 		}
@@ -94,7 +76,7 @@ func TestDependenciesInstallBeforeAndApartFromSources(t *testing.T) {
 
 func TestBuildToolsStayInTheBuilder(t *testing.T) {
 	for _, base := range New().Bases() {
-		p := plan(t, presettest.WithBase(apps["falcon"], base))
+		p := h.Plan(t, presettest.WithBase(apps["falcon"], base))
 		final := p.Stages[len(p.Stages)-1]
 		for _, s := range final.Steps {
 			if c := s.Copy; c != nil {
@@ -108,7 +90,7 @@ func TestBuildToolsStayInTheBuilder(t *testing.T) {
 				t.Errorf("%s: final stage runs %s", base, llbgen.Describe(s))
 			}
 		}
-		b := stage(t, p, "python")
+		b := presettest.Stage(t, p, "python")
 		joined := ""
 		for _, s := range b.Steps {
 			joined += stepText(s) + "\n"
@@ -121,7 +103,7 @@ func TestBuildToolsStayInTheBuilder(t *testing.T) {
 
 func TestFinalImagesRunAsNonRootWithoutWritingBytecode(t *testing.T) {
 	for _, base := range New().Bases() {
-		p := plan(t, presettest.WithBase(apps["flask"], base))
+		p := h.Plan(t, presettest.WithBase(apps["flask"], base))
 		if p.Image.User != "65532:65532" {
 			t.Errorf("%s: user %q", base, p.Image.User)
 		}
@@ -139,8 +121,8 @@ func TestFinalImagesRunAsNonRootWithoutWritingBytecode(t *testing.T) {
 }
 
 func TestScratchImageHasTheClosureStep(t *testing.T) {
-	p := plan(t, presettest.WithBase(apps["falcon"], "scratch"))
-	rs := stage(t, p, "rootfs")
+	p := h.Plan(t, presettest.WithBase(apps["falcon"], "scratch"))
+	rs := presettest.Stage(t, p, "rootfs")
 	found := false
 	for _, s := range rs.Steps {
 		if s.Run != nil && strings.Contains(strings.Join(s.Run.Argv, " "), "closure "+rootfs+" /usr/bin/python3.13 "+rootfs+"/usr/lib/python3.13/lib-dynload "+venv) {
@@ -175,7 +157,7 @@ func TestEntrypoints(t *testing.T) {
 		{`["/usr/bin/python3.13", "x.py"]`, "/usr/bin/python3.13 x.py", "", "", ""},
 	}
 	for _, c := range cases {
-		app := parse(t, "language = \"python\"\nentrypoint = "+c.ep+"\npreset = \"distroless\"\n")
+		app := h.Parse(t, "language = \"python\"\nentrypoint = "+c.ep+"\npreset = \"distroless\"\n")
 		e, err := parseEntrypoint(app, flavor{version: "3.13"})
 		if err != nil {
 			t.Errorf("%s: %v", c.ep, err)
@@ -202,7 +184,7 @@ func TestBadDescriptorsFailAtTheirKey(t *testing.T) {
 		{"language = \"python\"\nentrypoint = \"app.py\"\npreset = \"scratch\"\n[run]\npackages = [\"curl\"]\n", `run.packages`},
 	}
 	for _, c := range cases {
-		_, err := New().Plan(parse(t, c.src), presets.Target{Build: amd64, Platform: amd64})
+		_, err := New().Plan(h.Parse(t, c.src), presets.Target{Build: amd64, Platform: amd64})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: err = %v, want it to contain %q", c.src, err, c.want)
 		}
@@ -213,7 +195,7 @@ func TestBadDescriptorsFailAtTheirKey(t *testing.T) {
 }
 
 func TestVersionSelectsTheAlpineImage(t *testing.T) {
-	p := plan(t, "language = \"python\"\nentrypoint = \"app.py\"\npreset = \"alpine\"\nversion = \"3.12\"\n")
+	p := h.Plan(t, "language = \"python\"\nentrypoint = \"app.py\"\npreset = \"alpine\"\nversion = \"3.12\"\n")
 	if got := p.Stages[0].Base.Image; got != "python:3.12-alpine" {
 		t.Errorf("builder %q", got)
 	}
@@ -232,7 +214,7 @@ func TestVersionSelectsTheAlpineImage(t *testing.T) {
 }
 
 func TestDefaultsToRequirementsTxt(t *testing.T) {
-	p := plan(t, "language = \"python\"\nentrypoint = \"app.py\"\npreset = \"distroless\"\n")
+	p := h.Plan(t, "language = \"python\"\nentrypoint = \"app.py\"\npreset = \"distroless\"\n")
 	found := false
 	for _, c := range p.Checks {
 		found = found || (c.Path == "requirements.txt" && c.File)
