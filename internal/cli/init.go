@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/containerd/platforms"
+	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/all"
 )
@@ -98,7 +100,15 @@ func initCmd(args []string, stdout, stderr io.Writer) int {
 
 // checkDescriptor parses and plans src as the frontend would.
 func checkDescriptor(src string) error {
-	_, err := all.Registry().Load(presets.Request{File: "slim.toml", Source: []byte(src), Build: presets.LinuxHost()})
+	reg := all.Registry()
+	app, err := descriptor.Parse("slim.toml", []byte(src), reg.Options(nil))
+	if err != nil {
+		return err
+	}
+	reg.ApplyDefaults(app)
+	p := platforms.Normalize(platforms.DefaultSpec())
+	p.OS = "linux"
+	_, err = reg.Plan(app, presets.Target{Build: p, Platform: p})
 	return err
 }
 
