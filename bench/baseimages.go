@@ -9,7 +9,6 @@ import (
 	"time"
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/all"
 )
@@ -37,16 +36,12 @@ func markUnavailable(registry string, apps []*App) {
 			if (v.Kind != KindSlim && v.Kind != KindRendered) || v.Result.Err != "" {
 				continue
 			}
-			app, err := descriptor.Parse("slim.toml", src, reg.Options(map[string]string{"preset": v.Preset}))
+			loaded, err := reg.Load(presets.Request{File: "slim.toml", Source: src,
+				BuildArgs: map[string]string{presets.BuildArgFor("preset"): v.Preset}, Build: amd64})
 			if err != nil {
 				continue
 			}
-			reg.ApplyDefaults(app)
-			plan, err := reg.Plan(app, presets.Target{Build: amd64, Platform: amd64})
-			if err != nil {
-				continue
-			}
-			for _, st := range plan.Stages {
+			for _, st := range loaded.Plans[0].Stages {
 				if st.Base.Image != "" && !inRegistry(registry, st.Base.Image) {
 					v.Result.Err = fmt.Sprintf("%sbase image %s is not in the local registry (the environment cannot stand it in)", unavailablePrefix, st.Base.Image)
 					break

@@ -15,6 +15,7 @@ import (
 
 	"github.com/slimfront/slimfront/internal/cli/cirecipe"
 	"github.com/slimfront/slimfront/internal/ocitar"
+	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/all"
 )
 
@@ -168,9 +169,9 @@ func TestCIRecipesBuildLocally(t *testing.T) {
 			t.Fatalf("%s: %v", b.Recipe, err)
 		}
 		var args []string
-		for _, k := range cirecipe.KnownBuildArgs {
-			if v, ok := b.BuildArgs[k]; ok {
-				args = append(args, "--build-arg", k+"="+v)
+		for _, a := range presets.BuildArgs {
+			if v, ok := b.BuildArgs[a.Name]; ok {
+				args = append(args, "--build-arg", a.Name+"="+v)
 			}
 		}
 		args = append(args, "-f", repoPath(b.File), "--platform", strings.Join(b.Platforms, ","))

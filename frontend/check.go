@@ -5,7 +5,6 @@ import (
 	"os"
 
 	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
@@ -14,7 +13,7 @@ import (
 // checkPaths verifies, before any step runs, that every path the Plan needs
 // is in the build context, and reports all missing ones at once with the
 // descriptor key that named them.
-func checkPaths(ctx context.Context, c client.Client, main llb.State, app *descriptor.App, checks []llbgen.PathCheck, bc *dockerui.Client) error {
+func checkPaths(ctx context.Context, c client.Client, main llb.State, app *descriptor.App, checks []llbgen.PathCheck) error {
 	if len(checks) == 0 {
 		return nil
 	}

@@ -15,14 +15,10 @@ import (
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/all"
 )
-
-// Build args that override descriptor keys, so CI can switch per job.
-var overrideArgs = map[string]string{"SLIM_PRESET": "preset", "SLIM_VERSION": "version"}
 
 // Build is the gateway entry point.
 func Build(ctx context.Context, c client.Client) (res *client.Result, err error) {
@@ -51,11 +47,11 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 		return res, err
 	}
 
-	app, err := descriptor.Parse(src.SourceMap.Filename, src.SourceMap.Data, reg.Options(overrides(bc.BuildArgs)))
+	loaded, err := load(bc, reg, src.SourceMap)
 	if err != nil {
 		return nil, withSource(err, src.SourceMap)
 	}
-	reg.ApplyDefaults(app)
+	app := loaded.App
 	mainCtx, err := bc.MainContext(ctx)
 	if err != nil {
 		return nil, withSource(err, src.SourceMap)
@@ -64,9 +60,8 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 	if err != nil {
 		return nil, withSource(err, src.SourceMap)
 	}
-	buildPlatform := platforms.DefaultSpec()
-	if len(bc.BuildPlatforms) > 0 {
-		buildPlatform = bc.BuildPlatforms[0]
+	if err := checkPaths(ctx, c, *mainCtx, app, loaded.Plans[0].Checks); err != nil {
+		return nil, withSource(err, src.SourceMap)
 	}
 
 	scanner, err := sbomScanner(ctx, c, bc)
@@ -75,33 +70,16 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 	}
 	var scanTargets sync.Map // platform id -> *llbgen.Result
 
-	checked := false
-	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, idx int) (_ *dockerui.BuildResult, err error) {
+	rb, err := bc.Build(ctx, func(ctx context.Context, _ *ocispecs.Platform, idx int) (_ *dockerui.BuildResult, err error) {
 		defer recoverInto(&err) // runs in its own goroutine: Build's recover cannot see it
-		target := buildPlatform
-		if platform != nil {
-			target = *platform
-		}
-		target = platforms.Normalize(target)
-		if target.OS != "linux" {
-			return nil, withSource(fmt.Errorf("platform %s is not supported: slimfront builds Linux images (e.g. --platform linux/amd64,linux/arm64)", platforms.Format(target)), src.SourceMap)
-		}
-		plan, err := reg.Plan(app, presets.Target{Build: buildPlatform, Platform: target})
-		if err != nil {
-			return nil, withSource(err, src.SourceMap)
-		}
-		if idx == 0 && !checked {
-			checked = true
-			if err := checkPaths(ctx, c, *mainCtx, app, plan.Checks, bc); err != nil {
-				return nil, withSource(err, src.SourceMap)
-			}
-		}
+		plan, t := loaded.Plans[idx], loaded.Targets[idx]
+		target, buildPlatform := t.Platform, t.Build
 		plan.Image.Labels = append(plan.Image.Labels, labels(bc, epoch)...)
 		r, err := llbgen.Render(ctx, plan, llbgen.Options{
 			BuildPlatform:  buildPlatform,
 			TargetPlatform: target,
 			Context:        *mainCtx,
-			Images:         &imageSource{bc: bc, c: c, multi: bc.MultiPlatformRequested, app: app},
+			Images:         &imageSource{bc: bc, c: c, multi: bc.MultiPlatformRequested},
 			SourceMap:      src.SourceMap,
 			Locate:         locator(app),
 			CacheNS:        bc.CacheIDNamespace,
@@ -137,14 +115,21 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 	return rb.Finalize()
 }
 
-func overrides(args map[string]string) map[string]string {
-	out := map[string]string{}
-	for arg, key := range overrideArgs {
-		if v, ok := args[arg]; ok && v != "" {
-			out[key] = v
-		}
+// load reads the build's descriptor through the one entry point every
+// caller shares (presets.Registry.Load), for the build platform and the
+// requested target platforms (default: the build platform).
+func load(bc *dockerui.Client, reg *presets.Registry, sm *llb.SourceMap) (*presets.Loaded, error) {
+	build := platforms.DefaultSpec()
+	if len(bc.BuildPlatforms) > 0 {
+		build = bc.BuildPlatforms[0]
 	}
-	return out
+	return reg.Load(presets.Request{
+		File:      sm.Filename,
+		Source:    sm.Data,
+		BuildArgs: bc.BuildArgs,
+		Build:     build,
+		Targets:   bc.TargetPlatforms,
+	})
 }
 
 func sourceDateEpoch(args map[string]string) (*time.Time, error) {

@@ -10,16 +10,6 @@ import (
 	"github.com/slimfront/slimfront/internal/descriptor"
 )
 
-func TestBuildArgsOverridePresetAndVersionOnly(t *testing.T) {
-	got := overrides(map[string]string{"SLIM_PRESET": "alpine", "SLIM_VERSION": "1.25", "SLIM_OTHER": "x", "SLIM_PRESET_": "y"})
-	if len(got) != 2 || got["preset"] != "alpine" || got["version"] != "1.25" {
-		t.Fatalf("overrides = %v", got)
-	}
-	if got := overrides(map[string]string{"SLIM_PRESET": ""}); len(got) != 0 {
-		t.Fatalf("an empty build arg must not override: %v", got)
-	}
-}
-
 func TestSourceDateEpochIsParsedOrRejected(t *testing.T) {
 	if e, err := sourceDateEpoch(map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}); err != nil || e.Unix() != 1700000000 {
 		t.Fatalf("epoch %v err %v", e, err)

@@ -13,7 +13,6 @@ import (
 	"github.com/moby/buildkit/frontend/gateway/client"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/slimfront/slimfront/internal/descriptor"
 )
 
 // imageSource resolves base images: a named context of the same name wins
@@ -23,7 +22,6 @@ type imageSource struct {
 	bc    *dockerui.Client
 	c     client.Client
 	multi bool
-	app   *descriptor.App
 }
 
 func (s *imageSource) Image(ctx context.Context, ref string, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {

@@ -20,20 +20,12 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
-	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/all"
 )
 
-// benchImages stands in for the registry: unresolved images, empty configs.
-type benchImages struct{}
-
-func (benchImages) Image(_ context.Context, ref string, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
-	return llb.Image(ref, llb.Platform(p)), &dockerspec.DockerOCIImage{}, nil
-}
 
 func BenchmarkLLBGen(b *testing.B) {
 	files, _ := filepath.Glob(filepath.Join("..", "examples", "*", "slim.toml"))
@@ -59,25 +51,21 @@ func BenchmarkLLBGen(b *testing.B) {
 		}
 		for _, base := range p.Bases() {
 			b.Run(example+"/"+base, func(b *testing.B) {
-				ov := map[string]string{"preset": base}
+				args := map[string]string{presets.BuildArgFor("preset"): base}
 				ctx := context.Background()
 				var total time.Duration
 				for b.Loop() {
 					start := time.Now()
-					app, err := descriptor.Parse("slim.toml", src, reg.Options(ov))
+					loaded, err := reg.Load(presets.Request{File: "slim.toml", Source: src, BuildArgs: args, Build: target})
 					if err != nil {
 						b.Fatal(err)
 					}
-					reg.ApplyDefaults(app)
-					plan, err := reg.Plan(app, presets.Target{Build: target, Platform: target})
-					if err != nil {
-						b.Fatal(err)
-					}
+					plan := loaded.Plans[0]
 					res, err := llbgen.Render(ctx, plan, llbgen.Options{
 						BuildPlatform:  target,
 						TargetPlatform: target,
 						Context:        llb.Local("context", llb.LocalUniqueID("bench")),
-						Images:         benchImages{},
+						Images:         llbgen.UnresolvedImages{},
 					})
 					if err != nil {
 						b.Fatal(err)

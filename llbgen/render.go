@@ -22,6 +22,18 @@ type ImageSource interface {
 	Image(ctx context.Context, ref string, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error)
 }
 
+// UnresolvedImages is the ImageSource of offline renders (`slim llb`,
+// benchmarks): each image by its reference, not pinned by digest, with an
+// empty image config. The frontend resolves images through the registry
+// and named contexts instead, so only the digests and base image configs
+// differ between an offline render and the LLB the frontend solves.
+type UnresolvedImages struct{}
+
+// Image returns llb.Image(ref) for p and an empty config; it never fails.
+func (UnresolvedImages) Image(_ context.Context, ref string, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
+	return llb.Image(ref, llb.Platform(p)), &dockerspec.DockerOCIImage{}, nil
+}
+
 // Options are the inputs of Render besides the Plan.
 type Options struct {
 	BuildPlatform  ocispecs.Platform

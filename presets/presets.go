@@ -83,15 +83,6 @@ func (r *Registry) Options(overrides map[string]string) descriptor.Options {
 	return descriptor.Options{Languages: r.Languages(), Presets: base.Names(r.Bases()), Overrides: overrides}
 }
 
-// ApplyDefaults fills descriptor keys left out that every preset needs.
-// Call it once after parsing, before planning (plans run concurrently per
-// platform and must not write to the App).
-func (r *Registry) ApplyDefaults(app *descriptor.App) {
-	if app.Preset == "" {
-		app.Preset = DefaultBase
-	}
-}
-
 // Plan validates the language/base pair and asks the preset for a Plan.
 func (r *Registry) Plan(app *descriptor.App, t Target) (llbgen.Plan, error) {
 	p, ok := r.Lookup(app.Language)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
-	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/internal/dockerfile"
@@ -159,21 +158,22 @@ func (p *planFlags) load() (*descriptor.App, llbgen.Plan, ocispecs.Platform, err
 		}
 		target = platforms.Normalize(t)
 	}
-	ov := map[string]string{}
-	if p.preset != "" {
-		ov["preset"] = p.preset
-	}
-	if p.version != "" {
-		ov["version"] = p.version
-	}
-	reg := all.Registry()
-	app, err := descriptor.Parse(filepath.Base(p.file), src, reg.Options(ov))
+	loaded, err := all.Registry().Load(presets.Request{
+		File:      filepath.Base(p.file),
+		Source:    src,
+		BuildArgs: p.buildArgs(),
+		Build:     presets.LinuxHost(),
+		Targets:   []ocispecs.Platform{target},
+	})
 	if err != nil {
 		return nil, llbgen.Plan{}, target, err
 	}
-	reg.ApplyDefaults(app)
-	plan, err := reg.Plan(app, presets.Target{Build: platforms.Normalize(platforms.DefaultSpec()), Platform: target})
-	return app, plan, target, err
+	return loaded.App, loaded.Plans[0], target, nil
+}
+
+// buildArgs are the build args the --preset and --version flags stand for.
+func (p *planFlags) buildArgs() map[string]string {
+	return map[string]string{presets.BuildArgFor("preset"): p.preset, presets.BuildArgFor("version"): p.version}
 }
 
 var planUsages = map[string]string{
@@ -246,10 +246,10 @@ func planCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 	res, err := llbgen.Render(context.Background(), plan, llbgen.Options{
-		BuildPlatform:  platforms.Normalize(platforms.DefaultSpec()),
+		BuildPlatform:  presets.LinuxHost(),
 		TargetPlatform: target,
 		Context:        llb.Local("context", llb.LocalUniqueID("slim-cli")),
-		Images:         offlineImages{},
+		Images:         llbgen.UnresolvedImages{},
 	})
 	if err != nil {
 		return fail(stderr, err)
@@ -269,13 +269,6 @@ func planCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 func fail(stderr io.Writer, err error) int {
 	fmt.Fprintln(stderr, strings.TrimRight(err.Error(), "\n"))
 	return ExitFailure
-}
-
-// offlineImages stands in for the registry: unresolved, unpinned images.
-type offlineImages struct{}
-
-func (offlineImages) Image(_ context.Context, ref string, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
-	return llb.Image(ref, llb.Platform(p)), &dockerspec.DockerOCIImage{}, nil
 }
 
 func flagSet(fs *flag.FlagSet, name string) bool {

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/containerd/platforms"
-	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/all"
 )
@@ -100,15 +98,7 @@ func initCmd(args []string, stdout, stderr io.Writer) int {
 
 // checkDescriptor parses and plans src as the frontend would.
 func checkDescriptor(src string) error {
-	reg := all.Registry()
-	app, err := descriptor.Parse("slim.toml", []byte(src), reg.Options(nil))
-	if err != nil {
-		return err
-	}
-	reg.ApplyDefaults(app)
-	p := platforms.Normalize(platforms.DefaultSpec())
-	p.OS = "linux"
-	_, err = reg.Plan(app, presets.Target{Build: p, Platform: p})
+	_, err := all.Registry().Load(presets.Request{File: "slim.toml", Source: []byte(src), Build: presets.LinuxHost()})
 	return err
 }
 

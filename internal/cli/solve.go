@@ -22,6 +22,7 @@ import (
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/util/appdefaults"
 	"github.com/moby/buildkit/util/progress/progressui"
+	"github.com/slimfront/slimfront/presets"
 	"github.com/tonistiigi/fsutil"
 	"golang.org/x/sync/errgroup"
 )
@@ -50,11 +51,10 @@ func frontendAttrs(o buildOpts) (map[string]string, error) {
 		}
 		attrs["build-arg:"+k] = v
 	}
-	if o.preset != "" {
-		attrs["build-arg:SLIM_PRESET"] = o.preset
-	}
-	if o.version != "" {
-		attrs["build-arg:SLIM_VERSION"] = o.version
+	for key, v := range map[string]string{"preset": o.preset, "version": o.version} {
+		if v != "" {
+			attrs["build-arg:"+presets.BuildArgFor(key)] = v
+		}
 	}
 	if o.noCache {
 		attrs["no-cache"] = ""

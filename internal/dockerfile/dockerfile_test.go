@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/all"
@@ -24,16 +23,14 @@ func TestRenderedDockerfilesMatchGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			app, err := descriptor.Parse("slim.toml", src, reg.Options(map[string]string{"preset": preset}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			reg.ApplyDefaults(app)
 			target := ocispecs.Platform{OS: PortableOS, Architecture: PortableArch}
-			plan, err := reg.Plan(app, presets.Target{Build: ocispecs.Platform{OS: "linux", Architecture: "amd64"}, Platform: target})
+			loaded, err := reg.Load(presets.Request{File: "slim.toml", Source: src,
+				BuildArgs: map[string]string{presets.BuildArgFor("preset"): preset},
+				Build:     ocispecs.Platform{OS: "linux", Architecture: "amd64"}, Targets: []ocispecs.Platform{target}})
 			if err != nil {
 				t.Fatal(err)
 			}
+			plan := loaded.Plans[0]
 			got, err := Render(plan, Options{Source: "slim.toml", Portable: true})
 			if err != nil {
 				t.Fatal(err)

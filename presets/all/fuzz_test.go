@@ -62,7 +62,7 @@ var fuzzSeeds = []string{
 }
 
 // FuzzPlan drives the whole descriptor → Plan → LLB pipeline the frontend
-// runs (Parse, ApplyDefaults, Plan for linux/amd64 and linux/arm64 targets
+// runs (Registry.Load: parse, defaults, Plan for linux/amd64 and linux/arm64 targets
 // built on linux/amd64, Validate, Render with a fake image source, Marshal)
 // on arbitrary slim.toml bytes and SLIM_PRESET/SLIM_VERSION build args:
 //
@@ -98,20 +98,14 @@ func FuzzPlan(f *testing.F) {
 	reg := Registry()
 	f.Fuzz(func(t *testing.T, src []byte, preset, version string) {
 		defer notTooSlow(t, time.Now(), len(src))
-		opts := reg.Options(map[string]string{"preset": preset, "version": version})
-		app, err := descriptor.Parse("slim.toml", src, opts)
+		loaded, err := reg.Load(presets.Request{File: "slim.toml", Source: src, BuildArgs: buildArgs(preset, version),
+			Build: amd64, Targets: []ocispecs.Platform{amd64, arm64}})
 		if err != nil {
-			checkUserError(t, nil, "Parse", err)
+			checkUserError(t, parsedOrNil(reg, src, preset, version), "Load", err)
 			return
 		}
-		reg.ApplyDefaults(app)
-		for _, target := range []ocispecs.Platform{amd64, arm64} {
-			plan, err := reg.Plan(app, presets.Target{Build: amd64, Platform: target})
-			if err != nil {
-				checkUserError(t, app, "Plan("+target.Architecture+")", err)
-				continue
-			}
-			checkPlan(t, app, plan, target)
+		for i, plan := range loaded.Plans {
+			checkPlan(t, loaded.App, plan, loaded.Targets[i].Platform)
 		}
 	})
 }
@@ -166,22 +160,17 @@ func FuzzPlanValues(f *testing.F) {
 			b.WriteString("[run]\ninclude = [" + tomlString(include) + "]\n")
 		}
 		src := []byte(b.String())
-		app, err := descriptor.Parse("slim.toml", src, reg.Options(map[string]string{"preset": preset, "version": version}))
-		if err != nil {
-			checkUserError(t, nil, "Parse", err)
-			return
-		}
-		reg.ApplyDefaults(app)
 		target := amd64
 		if arch == "arm64" {
 			target = arm64
 		}
-		plan, err := reg.Plan(app, presets.Target{Build: amd64, Platform: target})
+		loaded, err := reg.Load(presets.Request{File: "slim.toml", Source: src, BuildArgs: buildArgs(preset, version),
+			Build: amd64, Targets: []ocispecs.Platform{target}})
 		if err != nil {
-			checkUserError(t, app, "Plan", err)
+			checkUserError(t, parsedOrNil(reg, src, preset, version), "Load", err)
 			return
 		}
-		checkPlan(t, app, plan, target)
+		checkPlan(t, loaded.App, loaded.Plans[0], target)
 	})
 }
 
@@ -316,4 +305,19 @@ func checkPlan(t *testing.T, app *descriptor.App, plan llbgen.Plan, target ocisp
 			t.Fatalf("Marshal of stage %s failed: %v", name, err)
 		}
 	}
+}
+
+// buildArgs are the SLIM_PRESET/SLIM_VERSION build args for a fuzz input.
+func buildArgs(preset, version string) map[string]string {
+	return map[string]string{presets.BuildArgFor("preset"): preset, presets.BuildArgFor("version"): version}
+}
+
+// parsedOrNil is the descriptor as parsed when it parses (so a planning
+// error can be checked against the file's key ranges), else nil.
+func parsedOrNil(reg *presets.Registry, src []byte, preset, version string) *descriptor.App {
+	app, err := descriptor.Parse("slim.toml", src, reg.Options(presets.Overrides(buildArgs(preset, version))))
+	if err != nil {
+		return nil
+	}
+	return app
 }

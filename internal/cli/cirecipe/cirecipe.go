@@ -6,6 +6,7 @@ package cirecipe
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/containerd/platforms"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/all"
@@ -31,9 +33,6 @@ type Build struct {
 	Platforms []string
 	BuildArgs map[string]string
 }
-
-// KnownBuildArgs are the build args the slimfront frontend reads.
-var KnownBuildArgs = []string{"SLIM_PRESET", "SLIM_VERSION", "SLIM_SOURCE", "SLIM_REVISION", "SOURCE_DATE_EPOCH"}
 
 // ciValues stand in for what the CI system provides.
 var ciValues = map[string]string{
@@ -264,38 +263,36 @@ func Check(root string, b Build) (*descriptor.App, error) {
 	if filepath.Dir(filepath.Clean(b.File)) != filepath.Clean(b.Context) {
 		return nil, fmt.Errorf("descriptor %s is not in the context %s", b.File, b.Context)
 	}
-	ov := map[string]string{}
-	for k, v := range b.BuildArgs {
-		if !slices.Contains(KnownBuildArgs, k) {
-			return nil, fmt.Errorf("build arg %s: the frontend reads %s", k, strings.Join(KnownBuildArgs, ", "))
-		}
-		if k == "SLIM_PRESET" || k == "SLIM_VERSION" {
-			ov[strings.ToLower(strings.TrimPrefix(k, "SLIM_"))] = v
+	for _, k := range slices.Sorted(maps.Keys(b.BuildArgs)) {
+		if err := presets.KnownBuildArg(k); err != nil {
+			return nil, err
 		}
 	}
-	reg := all.Registry()
-	app, err := descriptor.Parse(filepath.Base(b.File), src, reg.Options(ov))
-	if err != nil {
-		return nil, err
-	}
-	if b.Language != "" && b.Language != app.Language {
-		return nil, fmt.Errorf("the matrix says language %s, %s says %s", b.Language, b.File, app.Language)
-	}
-	reg.ApplyDefaults(app)
 	if len(b.Platforms) == 0 {
 		return nil, fmt.Errorf("no platforms")
 	}
-	build := platforms.Normalize(platforms.MustParse("linux/amd64"))
+	var targets []ocispecs.Platform
 	for _, p := range b.Platforms {
 		t, err := platforms.Parse(p)
 		if err != nil {
 			return nil, fmt.Errorf("platform %q: %w", p, err)
 		}
-		if _, err := reg.Plan(app, presets.Target{Build: build, Platform: platforms.Normalize(t)}); err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
+		targets = append(targets, t)
 	}
-	return app, nil
+	loaded, err := all.Registry().Load(presets.Request{
+		File:      filepath.Base(b.File),
+		Source:    src,
+		BuildArgs: b.BuildArgs,
+		Build:     platforms.MustParse("linux/amd64"),
+		Targets:   targets,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if b.Language != "" && b.Language != loaded.App.Language {
+		return nil, fmt.Errorf("the matrix says language %s, %s says %s", b.Language, b.File, loaded.App.Language)
+	}
+	return loaded.App, nil
 }
 
 // ParseBuildx reads one `docker buildx build` command line (no variables).
