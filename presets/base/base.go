@@ -45,12 +45,9 @@ func Names(bs []Base) []string {
 	return out
 }
 
-// Known reports whether name is one of All.
-func Known(name string) bool { return slices.Contains(All(), Base(name)) }
-
 // Description returns what the base gives the app, one phrase without a
-// trailing period, as `slim init` and the final stages' reasons word it;
-// "" for an unknown base.
+// trailing period, for messages and the final stages' reasons ("alpine: "
+// + Alpine.Description()); "" for an unknown base.
 func (b Base) Description() string {
 	switch b {
 	case Scratch:
