@@ -21,7 +21,11 @@ func Format(p Plan) string {
 		case s.Base.Stage != "":
 			base = "stage " + s.Base.Stage
 		}
-		fmt.Fprintf(&b, "stage %s FROM %s (on %s)\n", s.Name, base, where)
+		verify := ""
+		if s.Verify {
+			verify = ", verifies the image"
+		}
+		fmt.Fprintf(&b, "stage %s FROM %s (on %s%s)\n", s.Name, base, where, verify)
 		if s.Reason != "" {
 			fmt.Fprintf(&b, "  # %s\n", s.Reason)
 		}
@@ -39,6 +43,9 @@ func Format(p Plan) string {
 				}
 				for _, sec := range st.Run.Secrets {
 					fmt.Fprintf(&b, " [secret %s]", sec.ID)
+				}
+				for _, m := range st.Run.Mounts {
+					fmt.Fprintf(&b, " [mount %s:%s=%s]", strings.TrimPrefix(m.From, "image:"), orRoot(m.Source), m.Target)
 				}
 				if st.Run.SSH {
 					b.WriteString(" [ssh]")
@@ -76,4 +83,11 @@ func kvs(list []KV) string {
 		parts[i] = fmt.Sprintf("%s=%q", kv.Key, kv.Value)
 	}
 	return strings.Join(parts, " ")
+}
+
+func orRoot(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
 }

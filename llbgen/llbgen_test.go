@@ -221,3 +221,76 @@ func TestValidateRejectsBrokenPlans(t *testing.T) {
 		t.Errorf("sample plan: %v", err)
 	}
 }
+
+// verifyPlan is samplePlan plus a start-check stage on the build platform
+// that mounts the final image read-only.
+func verifyPlan() Plan {
+	p := samplePlan()
+	p.Stages = append(p.Stages, Stage{Name: "startcheck", Base: Base{Image: "tool:1"}, Where: OnBuild, Verify: true,
+		Steps: []Step{{Run: &Run{Argv: []string{"/bin/check", "/image"}, Network: NetNone,
+			Mounts: []Mount{{Target: "/image", From: "final"}, {Target: "/dpkg", From: "build", Source: "/var/lib/dpkg"}}}}}})
+	return p
+}
+
+func TestVerifyStagesCheckTheImageWithoutBecomingIt(t *testing.T) {
+	res, def, _ := render(t, verifyPlan(), arm64)
+	_, plain, _ := render(t, samplePlan(), arm64)
+	a, _ := DumpJSON(def)
+	b, _ := DumpJSON(plain)
+	if string(a) != string(b) {
+		t.Fatal("a verify stage changed the image's LLB")
+	}
+	if len(res.Verify) != 1 {
+		t.Fatalf("%d verify states, want 1", len(res.Verify))
+	}
+	if _, ok := res.Stages["startcheck"]; ok {
+		t.Error("the verify stage is listed among the build stages")
+	}
+	if _, ok := res.Stages["final"]; ok {
+		t.Error("the final stage is listed among the build stages")
+	}
+	vdef, err := res.Verify[0].Marshal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mounts []string
+	for _, op := range ops(t, vdef) {
+		if e := op.GetExec(); e != nil && e.Meta.Args[0] == "/bin/check" {
+			if op.Platform.Architecture != "amd64" {
+				t.Errorf("check runs on %s, want the build platform", op.Platform.Architecture)
+			}
+			for _, m := range e.Mounts {
+				if m.Dest != "/" {
+					if !m.Readonly {
+						t.Errorf("mount %s is writable", m.Dest)
+					}
+					mounts = append(mounts, m.Dest+":"+m.Selector)
+				}
+			}
+		}
+	}
+	if strings.Join(mounts, " ") != "/dpkg:/var/lib/dpkg /image:" {
+		t.Errorf("mounts = %v", mounts)
+	}
+}
+
+func TestValidateKeepsVerifyStagesOutOfTheImage(t *testing.T) {
+	p := verifyPlan()
+	p.Stages = append(p.Stages, Stage{Name: "after", Base: Base{Scratch: true},
+		Steps: []Step{{Copy: &Copy{From: "startcheck", Src: []string{"/x"}, Dest: "/x"}}}})
+	if err := Validate(p); err == nil || !strings.Contains(err.Error(), "verify stage") {
+		t.Errorf("copy from a verify stage: %v", err)
+	}
+	only := Plan{Stages: []Stage{{Name: "v", Base: Base{Scratch: true}, Verify: true}}}
+	if err := Validate(only); err == nil {
+		t.Error("a plan of verify stages only has no image")
+	}
+	bad := verifyPlan()
+	bad.Stages[2].Steps[0].Run.Mounts[0].From = "nope"
+	if err := Validate(bad); err == nil || !strings.Contains(err.Error(), `mount of unknown stage "nope"`) {
+		t.Errorf("mount of an unknown stage: %v", err)
+	}
+	if err := Validate(verifyPlan()); err != nil {
+		t.Error(err)
+	}
+}

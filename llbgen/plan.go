@@ -5,7 +5,9 @@ package llbgen
 // Plans; llbgen renders them to LLB; other renderers (Dockerfile, summaries)
 // read the same value.
 type Plan struct {
-	Stages []Stage     // in dependency order; the last one is the final image
+	// Stages in dependency order. The last stage that is not a Verify
+	// stage is the final image; Verify stages may follow it.
+	Stages []Stage
 	Image  ImageConfig // config of the final image (merged over its base's)
 	Checks []PathCheck // paths that must exist in the build context
 }
@@ -31,6 +33,11 @@ type Stage struct {
 	Dir    string // working directory for steps ("" = base's)
 	User   string // user for run steps ("" = base's)
 	Steps  []Step
+	// Verify marks a stage that checks the image instead of contributing
+	// to it (the start check): nothing may copy from it or build on it,
+	// the frontend solves it before the image is exported, and its failure
+	// fails the build.
+	Verify bool
 }
 
 // Base is what a stage starts from: exactly one of Image, Stage or Scratch.
@@ -74,6 +81,16 @@ type Run struct {
 	Secrets []Secret
 	SSH     bool
 	Network Network
+	Mounts  []Mount
+}
+
+// Mount is a read-only bind mount of another stage's (or an image's) files
+// into a Run, like `RUN --mount=type=bind,from=...`: tools that run on the
+// build platform read a target-platform stage as data, without emulation.
+type Mount struct {
+	Target string // where the files appear in the step
+	From   string // a stage name, or "image:<ref>"
+	Source string // path inside From ("" = its root)
 }
 
 // Network is the network mode of a Run.

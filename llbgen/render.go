@@ -60,6 +60,20 @@ type Result struct {
 	// look at build stages too: what went into the image, not only what
 	// is left in it).
 	Stages map[string]llb.State
+	// Verify are the Verify stages' states: checks of the image that the
+	// caller must solve (and see succeed) before exporting it.
+	Verify []llb.State
+}
+
+// finalIndex is the index of the final image's stage: the last stage that
+// is not a Verify stage (Validate guarantees there is one).
+func finalIndex(p Plan) int {
+	for i := len(p.Stages) - 1; i >= 0; i-- {
+		if !p.Stages[i].Verify {
+			return i
+		}
+	}
+	return len(p.Stages) - 1
 }
 
 type stageOut struct {
@@ -87,14 +101,21 @@ func Render(ctx context.Context, plan Plan, opt Options) (*Result, error) {
 			return nil, err
 		}
 		r.stages[plan.Stages[i].Name] = out
-		last = out
 	}
+	final := finalIndex(plan)
+	last = r.stages[plan.Stages[final].Name]
 	img := imageConfig(last.img, plan, opt)
 	others := map[string]llb.State{}
-	for _, s := range plan.Stages[:len(plan.Stages)-1] {
-		others[s.Name] = r.stages[s.Name].st
+	var verify []llb.State
+	for i, s := range plan.Stages {
+		switch {
+		case s.Verify:
+			verify = append(verify, r.stages[s.Name].st)
+		case i != final:
+			others[s.Name] = r.stages[s.Name].st
+		}
 	}
-	return &Result{State: last.st, Image: img, BaseImage: last.img, Stages: others}, nil
+	return &Result{State: last.st, Image: img, BaseImage: last.img, Stages: others, Verify: verify}, nil
 }
 
 func (r *renderer) platform(w Where) ocispecs.Platform {
@@ -240,7 +261,7 @@ func (r *renderer) step(ctx context.Context, st llb.State, step Step, p ocispecs
 	case step.Copy != nil:
 		return r.copy(ctx, st, step.Copy, p, c)
 	case step.Run != nil:
-		return r.run(st, step.Run, c), nil
+		return r.run(ctx, st, step.Run, p, c)
 	}
 	return st, fmt.Errorf("empty step")
 }
@@ -302,8 +323,19 @@ func (r *renderer) copy(ctx context.Context, st llb.State, c *Copy, p ocispecs.P
 	return st.File(fa, co...), nil
 }
 
-func (r *renderer) run(st llb.State, run *Run, c []llb.ConstraintsOpt) llb.State {
+func (r *renderer) run(ctx context.Context, st llb.State, run *Run, p ocispecs.Platform, c []llb.ConstraintsOpt) (llb.State, error) {
 	opts := []llb.RunOption{llb.Args(run.Argv)}
+	for _, m := range run.Mounts {
+		src, err := r.source(ctx, m.From, p)
+		if err != nil {
+			return st, err
+		}
+		mo := []llb.MountOption{llb.Readonly}
+		if m.Source != "" && m.Source != "/" {
+			mo = append(mo, llb.SourcePath(m.Source))
+		}
+		opts = append(opts, llb.AddMount(m.Target, src, mo...))
+	}
 	for _, kv := range run.Env {
 		opts = append(opts, llb.AddEnv(kv.Key, kv.Value))
 	}
@@ -339,7 +371,7 @@ func (r *renderer) run(st llb.State, run *Run, c []llb.ConstraintsOpt) llb.State
 	for _, co := range c {
 		opts = append(opts, co)
 	}
-	return st.Run(opts...).Root()
+	return st.Run(opts...).Root(), nil
 }
 
 func chown(s string) llb.ChownOpt {

@@ -14,7 +14,16 @@ func Validate(p Plan) error {
 		return errors.New("plan has no stages")
 	}
 	seen := map[string]bool{}
+	verify := map[string]bool{}
 	var errs []error
+	if p.Stages[finalIndex(p)].Verify {
+		errs = append(errs, errors.New("plan has only verify stages: no final image"))
+	}
+	useStage := func(stage, what, from string) {
+		if verify[from] {
+			errs = append(errs, fmt.Errorf("stage %q: %s verify stage %q, which only checks the image", stage, what, from))
+		}
+	}
 	for _, s := range p.Stages {
 		if s.Name == "" || s.Name == Context || strings.HasPrefix(s.Name, "image:") {
 			errs = append(errs, fmt.Errorf("stage name %q is reserved or empty", s.Name))
@@ -31,6 +40,7 @@ func Validate(p Plan) error {
 			if !seen[s.Base.Stage] {
 				errs = append(errs, fmt.Errorf("stage %q: base stage %q is not an earlier stage", s.Name, s.Base.Stage))
 			}
+			useStage(s.Name, "builds on", s.Base.Stage)
 		}
 		if s.Base.Scratch {
 			n++
@@ -54,6 +64,7 @@ func Validate(p Plan) error {
 				if f != Context && !strings.HasPrefix(f, "image:") && !seen[f] {
 					errs = append(errs, fmt.Errorf("stage %q step %d: copy from unknown stage %q", s.Name, i+1, f))
 				}
+				useStage(s.Name, "copies from", f)
 				if len(st.Copy.Src) == 0 || st.Copy.Dest == "" {
 					errs = append(errs, fmt.Errorf("stage %q step %d: copy needs sources and a destination", s.Name, i+1))
 				}
@@ -61,8 +72,20 @@ func Validate(p Plan) error {
 			if st.Run != nil && len(st.Run.Argv) == 0 {
 				errs = append(errs, fmt.Errorf("stage %q step %d: run with empty argv", s.Name, i+1))
 			}
+			if st.Run != nil {
+				for _, m := range st.Run.Mounts {
+					if !strings.HasPrefix(m.From, "image:") && !seen[m.From] {
+						errs = append(errs, fmt.Errorf("stage %q step %d: mount of unknown stage %q", s.Name, i+1, m.From))
+					}
+					if !strings.HasPrefix(m.Target, "/") {
+						errs = append(errs, fmt.Errorf("stage %q step %d: mount target %q is not absolute", s.Name, i+1, m.Target))
+					}
+					useStage(s.Name, "mounts", m.From)
+				}
+			}
 		}
 		seen[s.Name] = true
+		verify[s.Name] = s.Verify
 	}
 	return errors.Join(errs...)
 }

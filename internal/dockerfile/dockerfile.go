@@ -48,8 +48,18 @@ func Render(plan llbgen.Plan, opt Options) (string, error) {
 	}
 	fmt.Fprintf(&b, "# Rendered by `slim dockerfile` from %s for %s. Edit the descriptor, not this file,\n# unless you are ejecting from slimfront.\n", or(opt.Source, "slim.toml"), target)
 	shell := shellImage(plan)
-	for _, s := range plan.Stages {
+	final := ""
+	for i, s := range plan.Stages {
+		if s.Verify && final == "" {
+			// the image is complete: its config goes on the final stage,
+			// before the checks that read it
+			final = plan.Stages[i-1].Name
+			writeImage(&b, plan.Image)
+		}
 		b.WriteString("\n")
+		if s.Verify {
+			fmt.Fprintf(&b, "# Start check, run by slimfront before every export; in this Dockerfile it runs with\n# `docker buildx build --target %s` (BuildKit builds only what the target needs).\n", s.Name)
+		}
 		if s.Reason != "" {
 			fmt.Fprintf(&b, "# %s\n", s.Reason)
 		}
@@ -98,7 +108,11 @@ func Render(plan llbgen.Plan, opt Options) (string, error) {
 			}
 		}
 	}
-	writeImage(&b, plan.Image)
+	if final == "" {
+		writeImage(&b, plan.Image)
+	} else {
+		fmt.Fprintf(&b, "\n# the image (the default target is the last stage)\nFROM %s\n", final)
+	}
 	return b.String(), nil
 }
 
@@ -213,6 +227,13 @@ func writeRun(b *strings.Builder, r *llbgen.Run) {
 			f += ",target=" + s.Target
 		}
 		flags = append(flags, f)
+	}
+	for _, m := range r.Mounts {
+		f := "--mount=type=bind,from=" + strings.TrimPrefix(m.From, "image:")
+		if m.Source != "" && m.Source != "/" {
+			f += ",source=" + m.Source
+		}
+		flags = append(flags, f+",target="+m.Target)
 	}
 	if r.SSH {
 		flags = append(flags, "--mount=type=ssh")

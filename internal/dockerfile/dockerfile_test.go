@@ -66,3 +66,39 @@ func TestScratchOnlyPlansCannotWriteFiles(t *testing.T) {
 		t.Fatal("want an error: no image with a shell to prepare files")
 	}
 }
+
+func TestVerifyStagesFollowTheImageAndTheImageStaysTheDefaultTarget(t *testing.T) {
+	plan := llbgen.Plan{
+		Stages: []llbgen.Stage{
+			{Name: "build", Base: llbgen.Base{Image: "debian:13-slim"}, Where: llbgen.OnBuild,
+				Steps: []llbgen.Step{{Run: &llbgen.Run{Argv: []string{"make"}}}}},
+			{Name: "final", Base: llbgen.Base{Scratch: true},
+				Steps: []llbgen.Step{{Copy: &llbgen.Copy{From: "build", Src: []string{"/out/app"}, Dest: "/app"}}}},
+			{Name: "startcheck", Base: llbgen.Base{Image: "org/slimfront"}, Where: llbgen.OnBuild, Verify: true,
+				Steps: []llbgen.Step{{Run: &llbgen.Run{Argv: []string{"/bin/slimfront", "startcheck"},
+					Mounts: []llbgen.Mount{{Target: "/image", From: "final"}, {Target: "/dpkg", From: "build", Source: "/var/lib/dpkg"}}}}}},
+		},
+		Image: llbgen.ImageConfig{Entrypoint: []string{"/app"}, User: "65532"},
+	}
+	got, err := Render(plan, Options{Source: "slim.toml", Platform: "linux/amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"--mount=type=bind,from=final,target=/image",
+		"--mount=type=bind,from=build,source=/var/lib/dpkg,target=/dpkg",
+		"--target startcheck",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	entry := strings.Index(got, "ENTRYPOINT")
+	check := strings.Index(got, "AS startcheck")
+	if entry < 0 || check < 0 || entry > check {
+		t.Errorf("the image config must close the final stage, before the check:\n%s", got)
+	}
+	if !strings.HasSuffix(strings.TrimSpace(got), "FROM final") {
+		t.Errorf("the last stage (the default target) must be the image:\n%s", got)
+	}
+}
