@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/slimfront/slimfront/internal/elfdeps"
@@ -18,6 +19,12 @@ var subcommands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"closure":    runClosure,
 	"startcheck": runStartCheck,
 }
+
+// PlatformEnv is the environment variable the subcommands take the target
+// platform from when --platform is not given: a Dockerfile's exec-form RUN
+// does not expand $TARGETOS/$TARGETARCH, but its ENV does, so the ejected
+// Dockerfile passes the platform this way (see presets.ToolEnv).
+const PlatformEnv = "SLIM_TARGET_PLATFORM"
 
 // closureSummary is the one JSON line `slimfront closure` prints.
 type closureSummary struct {
@@ -39,12 +46,15 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("slimfront closure", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	rootDir := fs.String("root", "", "the image root (the target stage's filesystem)")
-	platform := fs.String("platform", "", "target platform, e.g. linux/arm64")
+	platform := fs.String("platform", os.Getenv(PlatformEnv), "target platform, e.g. linux/arm64 (default $"+PlatformEnv+")")
 	out := fs.String("out", "", "directory that receives the closure at the same paths")
 	entries := fs.Bool("entries", false, "also copy the entries themselves (all their files)")
 	drop := fs.Bool("drop-foreign", false, "leave foreign prebuilds of dependency trees out of the entries copy (needs --entries)")
+	have := fs.String("have", "", "root of the base image the copy is laid over: libraries it already has are not copied")
+	var skip multiFlag
+	fs.Var(&skip, "skip", "image directory whose libraries reach the image another way (repeatable)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: slimfront closure --root DIR --platform OS/ARCH --out OUTDIR [--entries] [--drop-foreign] ENTRY...")
+		fmt.Fprintln(stderr, "usage: slimfront closure --root DIR --platform OS/ARCH --out OUTDIR [--entries] [--drop-foreign] [--have BASEROOT] [--skip DIR]... ENTRY...")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -64,7 +74,13 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "slimfront closure: %v\n", err)
 		return 1
 	}
-	o := elfdeps.CopyOptions{DropForeign: *drop}
+	o := elfdeps.CopyOptions{DropForeign: *drop, Skip: skip}
+	if *have != "" {
+		if o.Have, err = elfdeps.OpenRoot(*have); err != nil {
+			fmt.Fprintf(stderr, "slimfront closure: --have: %v\n", err)
+			return 2
+		}
+	}
 	if *entries {
 		o.Entries = fs.Args()
 	}
@@ -91,7 +107,7 @@ func runStartCheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("slimfront startcheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	rootDir := fs.String("root", "", "the assembled image root")
-	platform := fs.String("platform", "", "target platform, e.g. linux/arm64")
+	platform := fs.String("platform", os.Getenv(PlatformEnv), "target platform, e.g. linux/arm64 (default $"+PlatformEnv+")")
 	dpkg := fs.String("dpkg", "", "root whose /var/lib/dpkg names the package of a missing library (e.g. the builder's /)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: slimfront startcheck --root DIR --platform OS/ARCH [--dpkg DIR]")
@@ -139,3 +155,9 @@ func open(dir, platform string) (*elfdeps.Root, elfdeps.Platform, error) {
 	root, err := elfdeps.OpenRoot(dir)
 	return root, p, err
 }
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

@@ -20,6 +20,33 @@ type CopyOptions struct {
 	// DropForeign leaves the closure's Foreign files out of the Entries
 	// copy.
 	DropForeign bool
+	// Skip are image directories whose closure members are not copied
+	// because they reach the image another way (a venv or node_modules the
+	// image copies whole: numpy.libs, bundled .so files).
+	Skip []string
+	// Have, when set, is the root of the base image the copy is laid
+	// over: a library or link that already exists there at the same image
+	// path is not copied, so a distroless image gets only what its base
+	// lacks (distroless and the builder are the same Debian release, so
+	// the same path holds the same library).
+	Have *Root
+}
+
+// skipped reports whether Copy leaves the closure member img out: it lies
+// under o.Skip or the base image o.Have already has it.
+func (o CopyOptions) skipped(img string) bool {
+	for _, d := range o.Skip {
+		d = path.Clean("/" + d)
+		if img == d || len(img) > len(d) && img[:len(d)] == d && img[len(d)] == '/' {
+			return true
+		}
+	}
+	if o.Have != nil {
+		if _, _, err := o.Have.Lookup(img); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // CopyStats counts what Copy wrote.
@@ -53,11 +80,17 @@ func Copy(root *Root, c *Closure, out string, o CopyOptions) (CopyStats, error) 
 		}
 	}
 	for _, l := range c.Links {
+		if o.skipped(l.Path) {
+			continue
+		}
 		if err := w.link(l.Path, l.Target); err != nil {
 			return st, err
 		}
 	}
 	for _, f := range c.Files {
+		if o.skipped(f) {
+			continue
+		}
 		if err := w.file(f); err != nil {
 			return st, err
 		}

@@ -294,3 +294,38 @@ func containsLink(ls []Link, l Link) bool {
 	}
 	return false
 }
+
+func TestCopyLeavesOutWhatTheBaseHasAndSkippedTrees(t *testing.T) {
+	// A base image that has the C library (like distroless base) and the
+	// app's ls closure resolved on the host: the copy over that base holds
+	// the other libraries only.
+	base, _ := debianRoot(t, "/usr/bin/true")
+	host := mustRoot(t, "/")
+	c, err := Resolve(host, []string{"/usr/bin/ls"}, Options{Platform: mustPlatform(t, "amd64")})
+	if err != nil {
+		t.Skipf("host closure of ls: %v", err)
+	}
+	out := t.TempDir()
+	if _, err := Copy(host, c, out, CopyOptions{Have: mustRoot(t, base)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(filepath.Join(out, "usr/lib/x86_64-linux-gnu/libc.so.6")); err == nil {
+		t.Error("libc.so.6 copied although the base has it")
+	}
+	var copied int
+	for _, f := range c.Files {
+		if _, err := os.Lstat(filepath.Join(out, f)); err == nil {
+			copied++
+		}
+	}
+	if copied == 0 || copied == len(c.Files) {
+		t.Errorf("%d of %d closure files copied; want the ones the base lacks (ls needs libselinux, true does not)", copied, len(c.Files))
+	}
+	skipped := t.TempDir()
+	if _, err := Copy(host, c, skipped, CopyOptions{Skip: []string{"/usr/lib"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(filepath.Join(skipped, "usr/lib/x86_64-linux-gnu")); err == nil {
+		t.Error("a skipped tree's libraries were copied")
+	}
+}
