@@ -79,7 +79,7 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 			BuildPlatform:  buildPlatform,
 			TargetPlatform: target,
 			Context:        *mainCtx,
-			Images:         &imageSource{bc: bc, c: c, multi: bc.MultiPlatformRequested},
+			Images:         &imageSource{bc: bc, c: c, multi: bc.MultiPlatformRequested, self: bc.BuildOpts().Opts[keySource]},
 			SourceMap:      src.SourceMap,
 			Locate:         locator(app),
 			CacheNS:        bc.CacheIDNamespace,
@@ -95,6 +95,9 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 		}
 		sr, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
 		if err != nil {
+			return nil, err
+		}
+		if err := verify(ctx, c, bc, r.Verify, target); err != nil {
 			return nil, err
 		}
 		ref, err := sr.SingleRef()
@@ -113,6 +116,28 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 		}
 	}
 	return rb.Finalize()
+}
+
+// keySource is the gateway option naming the frontend image BuildKit runs
+// (github.com/moby/buildkit/frontend.KeySource).
+const keySource = "source"
+
+// verify solves the plan's Verify stages (the start check) to completion
+// before the image is returned for export: BuildKit builds lazily, so a
+// check nothing depends on must be evaluated explicitly. A failing check
+// fails the build with the check's own output, which names the file and
+// the missing library.
+func verify(ctx context.Context, c client.Client, bc *dockerui.Client, checks []llb.State, target ocispecs.Platform) error {
+	for _, st := range checks {
+		def, err := st.Marshal(ctx, llb.Platform(target))
+		if err != nil {
+			return fmt.Errorf("marshal LLB: %w", err)
+		}
+		if _, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports, Evaluate: true}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // load reads the build's descriptor through the one entry point every

@@ -13,6 +13,7 @@ import (
 	"github.com/moby/buildkit/frontend/gateway/client"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/slimfront/slimfront/presets"
 )
 
 // imageSource resolves base images: a named context of the same name wins
@@ -22,6 +23,11 @@ type imageSource struct {
 	bc    *dockerui.Client
 	c     client.Client
 	multi bool
+	// self is the reference the frontend itself runs from (BuildKit's
+	// "source" option: the `# syntax=` image or --frontend source); the
+	// plans' presets.ToolImage resolves to it, so the build-step tools
+	// are the frontend's own binary. "" leaves ToolImage as written.
+	self string
 }
 
 func (s *imageSource) Image(ctx context.Context, ref string, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
@@ -36,6 +42,11 @@ func (s *imageSource) Image(ctx context.Context, ref string, p ocispecs.Platform
 		}
 		if st != nil {
 			return *st, img, nil
+		}
+	}
+	if ref == presets.ToolImage && s.self != "" {
+		if _, err := reference.ParseNormalizedNamed(s.self); err == nil {
+			ref = s.self
 		}
 	}
 	prefix := "[internal]"

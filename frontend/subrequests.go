@@ -173,7 +173,7 @@ func finalBase(p llbgen.Plan) string {
 	for _, s := range p.Stages {
 		byName[s.Name] = s
 	}
-	b := p.Stages[len(p.Stages)-1].Base
+	b := p.Final().Base
 	for range len(p.Stages) {
 		if b.Stage == "" {
 			break

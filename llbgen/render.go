@@ -65,6 +65,16 @@ type Result struct {
 	Verify []llb.State
 }
 
+// Final returns the stage of the image itself: the last stage that is not
+// a Verify stage (Validate guarantees there is one; for a plan without
+// stages it returns the zero Stage).
+func (p Plan) Final() Stage {
+	if len(p.Stages) == 0 {
+		return Stage{}
+	}
+	return p.Stages[finalIndex(p)]
+}
+
 // finalIndex is the index of the final image's stage: the last stage that
 // is not a Verify stage (Validate guarantees there is one).
 func finalIndex(p Plan) int {

@@ -1,45 +1,148 @@
 package presets
 
-import "github.com/slimfront/slimfront/llbgen"
+import (
+	"path"
+	"strings"
 
-// closureScript copies into $1 every shared library that the ELF files under
-// the remaining arguments (files or directories) load, as the dynamic loader
-// resolves them from their DT_NEEDED entries (ldd runs the loader in trace
-// mode: the same search the program will do at run time), plus the loader
-// itself. Paths are kept, so the result overlays onto an empty image. A
-// library the loader cannot find fails the build instead of failing at run
-// time.
-const closureScript = `set -eu
-out=$1; shift
-libs=$(mktemp)
-for root in "$@"; do
-  find "$root" -type f \( -name '*.so' -o -name '*.so.*' -o -perm -u+x \) -print
-done | sort -u | while IFS= read -r f; do
-  [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] || continue
-  deps=$(ldd "$f" 2>&1) || continue   # static or not an object: nothing to resolve
-  if printf '%s\n' "$deps" | grep -q 'not found'; then
-    echo "slimfront: $f needs a library that is not installed:" >&2
-    printf '%s\n' "$deps" | grep 'not found' >&2
-    exit 1
-  fi
-  printf '%s\n' "$deps" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' >> "$libs"
-done
-sort -u "$libs" | while IFS= read -r lib; do
-  mkdir -p "$out$(dirname "$lib")"
-  cp -L "$lib" "$out$lib"
-done
-rm -f "$libs"
-`
+	"github.com/containerd/platforms"
+	"github.com/slimfront/slimfront/llbgen"
+)
 
-// ClosureStep returns a Run step, for a build stage of the same platform as
-// the final image, that copies the shared-library closure of the ELF files
-// under roots into out (which then overlays onto scratch).
-func ClosureStep(out string, roots ...string) llbgen.Step {
-	return llbgen.Step{
-		Reason: "exactly the shared libraries these programs load, resolved by the dynamic loader",
-		Run: &llbgen.Run{
-			Argv:    append([]string{"sh", "-c", closureScript, "closure", out}, roots...),
-			Network: llbgen.NetNone,
-		},
+// ToolImage is the slimfront frontend image, whose static /bin/slimfront
+// also carries the build-step tools (`slimfront closure`, `slimfront
+// startcheck`). The frontend resolves this reference to the image it runs
+// from (the `# syntax=` or --frontend source), so the tools always match
+// the frontend; an ejected Dockerfile pulls it by this name.
+const ToolImage = "docker.io/org/slimfront:latest"
+
+// toolBin is the tools' path inside ToolImage.
+const toolBin = "/bin/slimfront"
+
+// ClosureOut is where a ClosureStage leaves its result: the libraries at
+// their image paths, to be copied onto the final image's root.
+const ClosureOut = "/out"
+
+// Closure describes one `slimfront closure` run.
+type Closure struct {
+	// Name of the stage to create.
+	Name string
+	// From is the target-platform stage that holds the programs and the
+	// libraries they load; it is mounted read-only and read as data.
+	From string
+	// Entries are image paths (files or directories) in From whose ELF
+	// objects' libraries are collected.
+	Entries []string
+	// Skip are image directories the final image copies whole (a venv,
+	// node_modules): libraries inside them are not copied twice.
+	Skip []string
+	// Have names the final image's base (llbgen "image:<ref>" or a stage):
+	// libraries it already has are left out. Empty for scratch.
+	Have string
+}
+
+// Stage returns the build-platform stage that runs `slimfront closure` over
+// c.From for t's target platform. It replaces the ldd step: the ELF dynamic
+// sections are read with debug/elf and DT_NEEDED is resolved the way glibc's
+// ld.so(8) (or musl's loader) would on the target, so an arm64 image needs no
+// emulation, nothing inspected is ever executed, and a library the loader
+// would not find fails the build here with the file that needs it.
+func (c Closure) Stage(t Target) llbgen.Stage {
+	argv := []string{toolBin, "closure", "--root", "/target", "--out", ClosureOut}
+	mounts := []llbgen.Mount{{Target: "/target", From: c.From}}
+	for _, s := range c.Skip {
+		argv = append(argv, "--skip", s)
 	}
+	if c.Have != "" {
+		argv = append(argv, "--have", "/base")
+		mounts = append(mounts, llbgen.Mount{Target: "/base", From: c.Have})
+	}
+	argv = append(argv, c.Entries...)
+	return llbgen.Stage{
+		Name:   c.Name,
+		Reason: "exactly the shared libraries these programs load, resolved from their ELF headers for the target (never run)",
+		Base:   llbgen.Base{Image: ToolImage},
+		Where:  llbgen.OnBuild,
+		Env:    toolEnv(t),
+		User:   "0:0",
+		Steps: []llbgen.Step{{
+			Reason: "resolve DT_NEEDED through RUNPATH, ld.so.conf and the target's default directories; copy the result",
+			Run:    &llbgen.Run{Argv: argv, Mounts: mounts, Network: llbgen.NetNone},
+		}},
+	}
+}
+
+// CopyClosure is the final-stage step that lays a Closure stage's result
+// over the image root.
+func CopyClosure(stage string) llbgen.Step {
+	return llbgen.Step{
+		Reason: "the shared libraries the programs load",
+		Copy:   &llbgen.Copy{From: stage, Src: []string{ClosureOut + "/"}, Dest: "/"},
+	}
+}
+
+// StartCheckStage is the start check every plan ends with: a build-platform
+// Verify stage that mounts the finished image read-only and checks that
+// every ELF object in it (the base's files included) is for the target
+// platform and that its interpreter and DT_NEEDED libraries resolve inside
+// the image, so a green build of an image that cannot start does not exist.
+// A missing library is reported with the Debian package that provides it,
+// looked up in the dpkg database of the stage dpkgFrom (the builder; ""
+// when the plan has none) and the descriptor line to add.
+func StartCheckStage(final, dpkgFrom string, t Target) llbgen.Stage {
+	argv := []string{toolBin, "startcheck", "--root", "/image"}
+	mounts := []llbgen.Mount{{Target: "/image", From: final}}
+	if dpkgFrom != "" {
+		argv = append(argv, "--dpkg", "/builder")
+		mounts = append(mounts, llbgen.Mount{Target: path.Join("/builder", dpkgDir), From: dpkgFrom, Source: dpkgDir})
+	}
+	return llbgen.Stage{
+		Name:   "startcheck",
+		Reason: "prove the image can start: every program's loader and libraries are in it, for the target architecture",
+		Base:   llbgen.Base{Image: ToolImage},
+		Where:  llbgen.OnBuild,
+		Env:    toolEnv(t),
+		User:   "0:0",
+		Verify: true,
+		Steps: []llbgen.Step{{
+			Reason: "read every ELF object of the image as data; fail with the file, the missing library and its package",
+			Run:    &llbgen.Run{Argv: argv, Mounts: mounts, Network: llbgen.NetNone},
+		}},
+	}
+}
+
+// dpkgDir is Debian's package database (dpkg(1)): info/*.list name the
+// files of every installed package.
+const dpkgDir = "/var/lib/dpkg"
+
+// toolEnv passes the target platform to the tools through the environment
+// (SLIM_TARGET_PLATFORM), which an ejected Dockerfile's ENV expands from
+// $TARGETOS/$TARGETARCH.
+func toolEnv(t Target) []llbgen.KV {
+	return []llbgen.KV{{Key: "SLIM_TARGET_PLATFORM", Value: platforms.Format(t.Platform)}}
+}
+
+// withStartCheck appends the start check to plan: the final image is its
+// last stage, the dpkg database comes from the first stage built on a
+// Debian-based image (every preset's builder).
+func withStartCheck(plan llbgen.Plan, t Target) llbgen.Plan {
+	if len(plan.Stages) == 0 {
+		return plan
+	}
+	final := plan.Final().Name
+	dpkgFrom := ""
+	for _, s := range plan.Stages {
+		if s.Base.Image != "" && s.Base.Image != ToolImage && isDebian(s.Base.Image) {
+			dpkgFrom = s.Name
+			break
+		}
+	}
+	plan.Stages = append(plan.Stages, StartCheckStage(final, dpkgFrom, t))
+	return plan
+}
+
+// isDebian reports whether a builder image has Debian's package database:
+// every base image slimfront builds on except alpine-based ones (apk) and
+// distroless (per-package records in status.d, and never a builder).
+func isDebian(ref string) bool {
+	return !strings.Contains(ref, "alpine") && !strings.HasPrefix(ref, "gcr.io/distroless/")
 }

@@ -1,74 +1,67 @@
 package presets
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/slimfront/slimfront/llbgen"
 )
 
-func TestClosureCopiesTheLibrariesTheLoaderResolves(t *testing.T) {
-	bin, err := exec.LookPath("ls")
-	if err != nil {
-		t.Skip("no ls binary on this machine to inspect")
+var crossTarget = Target{
+	Build:    ocispecs.Platform{OS: "linux", Architecture: "amd64"},
+	Platform: ocispecs.Platform{OS: "linux", Architecture: "arm64"},
+}
+
+func TestClosureRunsTheToolOnTheBuildPlatformOverAReadOnlyTarget(t *testing.T) {
+	st := Closure{Name: "libs", From: "deps", Entries: []string{"/usr/bin/python3.13", "/app/.venv"},
+		Skip: []string{"/app/.venv"}, Have: "runtime"}.Stage(crossTarget)
+	if st.Where != llbgen.OnBuild || st.Base.Image != ToolImage || st.Verify {
+		t.Fatalf("stage %+v", st)
 	}
-	if _, err := exec.LookPath("ldd"); err != nil {
-		t.Skip("ldd is not installed on this machine (the builder images have it)")
+	if !slices.Contains(st.Env, llbgen.KV{Key: "SLIM_TARGET_PLATFORM", Value: "linux/arm64"}) {
+		t.Errorf("target platform not passed: %v", st.Env)
 	}
-	out := t.TempDir()
-	step := ClosureStep(out, bin)
-	cmd := exec.Command(step.Run.Argv[0], step.Run.Argv[1:]...)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v: %s", err, b)
+	run := st.Steps[0].Run
+	if run.Network != llbgen.NetNone {
+		t.Error("the closure needs no network")
 	}
-	want, _ := exec.Command("ldd", bin).Output()
-	n := 0
-	for _, line := range strings.Split(string(want), "\n") {
-		f := strings.Fields(line)
-		var lib string
-		switch {
-		case len(f) >= 3 && f[1] == "=>" && strings.HasPrefix(f[2], "/"):
-			lib = f[2]
-		case len(f) >= 1 && strings.HasPrefix(f[0], "/"):
-			lib = f[0]
-		default:
-			continue
-		}
-		n++
-		if _, err := os.Stat(filepath.Join(out, lib)); err != nil {
-			t.Errorf("%s missing from the closure", lib)
-		}
+	want := "/bin/slimfront closure --root /target --out /out --skip /app/.venv --have /base /usr/bin/python3.13 /app/.venv"
+	if got := strings.Join(run.Argv, " "); got != want {
+		t.Errorf("argv\n got %s\nwant %s", got, want)
 	}
-	if n < 2 {
-		t.Fatalf("ldd %s listed %d libraries; expected at least libc and the loader", bin, n)
+	if len(run.Mounts) != 2 || run.Mounts[0] != (llbgen.Mount{Target: "/target", From: "deps"}) || run.Mounts[1] != (llbgen.Mount{Target: "/base", From: "runtime"}) {
+		t.Errorf("mounts %+v", run.Mounts)
 	}
 }
 
-func TestClosureFailsWhenALibraryIsMissing(t *testing.T) {
-	if _, err := exec.LookPath("ldd"); err != nil {
-		t.Skip("ldd is not installed on this machine")
+func TestEveryPlanEndsWithAStartCheckOfItsFinalImage(t *testing.T) {
+	plan := llbgen.Plan{Stages: []llbgen.Stage{
+		{Name: "build", Base: llbgen.Base{Image: "golang:1.26"}, Where: llbgen.OnBuild},
+		{Name: "final", Base: llbgen.Base{Image: "gcr.io/distroless/static-debian13:nonroot"}},
+	}}
+	got := withStartCheck(plan, crossTarget)
+	if len(got.Stages) != 3 {
+		t.Fatalf("%d stages", len(got.Stages))
 	}
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc is not installed: cannot make a binary with a missing library")
+	check := got.Stages[2]
+	if !check.Verify || check.Where != llbgen.OnBuild || check.Base.Image != ToolImage {
+		t.Fatalf("check stage %+v", check)
 	}
-	dir := t.TempDir()
-	lib := filepath.Join(dir, "libgone.so")
-	os.WriteFile(filepath.Join(dir, "gone.c"), []byte("int gone(void){return 1;}\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "main.c"), []byte("int gone(void);\nint main(void){return gone();}\n"), 0o644)
-	for _, args := range [][]string{
-		{"-shared", "-fPIC", "-o", lib, filepath.Join(dir, "gone.c")},
-		{"-o", filepath.Join(dir, "app", "main"), filepath.Join(dir, "main.c"), "-L" + dir, "-lgone"},
-	} {
-		os.MkdirAll(filepath.Join(dir, "app"), 0o755)
-		if b, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
-			t.Fatalf("gcc: %v %s", err, b)
-		}
+	m := check.Steps[0].Run.Mounts
+	if len(m) != 2 || m[0].From != "final" || m[1].From != "build" || m[1].Source != "/var/lib/dpkg" {
+		t.Errorf("mounts %+v: want the final image and the builder's dpkg database", m)
 	}
-	os.Remove(lib)
-	step := ClosureStep(t.TempDir(), filepath.Join(dir, "app"))
-	b, err := exec.Command(step.Run.Argv[0], step.Run.Argv[1:]...).CombinedOutput()
-	if err == nil || !strings.Contains(string(b), "libgone.so") {
-		t.Fatalf("want a failure naming libgone.so, got err=%v output=%s", err, b)
+	if err := llbgen.Validate(got); err != nil {
+		t.Error(err)
+	}
+	// An alpine-based builder has no dpkg database: the check runs without.
+	alpine := llbgen.Plan{Stages: []llbgen.Stage{
+		{Name: "build", Base: llbgen.Base{Image: "node:22-alpine3.22"}},
+		{Name: "final", Base: llbgen.Base{Image: "alpine:3.22"}},
+	}}
+	if m := withStartCheck(alpine, crossTarget).Stages[2].Steps[0].Run.Mounts; len(m) != 1 {
+		t.Errorf("alpine mounts %+v", m)
 	}
 }

@@ -92,7 +92,11 @@ func (r *Registry) Plan(app *descriptor.App, t Target) (llbgen.Plan, error) {
 	if !slices.Contains(p.Bases(), app.Preset) {
 		return llbgen.Plan{}, descriptor.Errorf(app, "preset", "preset %q is not available for %s; valid: %s", app.Preset, app.Language, strings.Join(p.Bases(), ", "))
 	}
-	return p.Plan(app, t)
+	plan, err := p.Plan(app, t)
+	if err != nil {
+		return plan, err
+	}
+	return withStartCheck(plan, t), nil
 }
 
 // DefaultBase is the preset used when the descriptor names none: distroless

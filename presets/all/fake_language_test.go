@@ -66,8 +66,9 @@ func TestAFourthLanguageIsOnePackageAndOneRegistryLine(t *testing.T) {
 		if err != nil {
 			t.Fatalf("plan on %s: %v", base, err)
 		}
-		if len(plan.Stages) != 1 || len(plan.Image.Labels) == 0 || plan.Image.Labels[0].Value != "toy" {
-			t.Errorf("plan on %s: %+v, want the toy preset's", base, plan)
+		// the toy's own stage, then the start check every plan gets
+		if len(plan.Stages) != 2 || !plan.Stages[1].Verify || len(plan.Image.Labels) == 0 || plan.Image.Labels[0].Value != "toy" {
+			t.Errorf("plan on %s: %+v, want the toy preset's and the start check", base, plan)
 		}
 	}
 

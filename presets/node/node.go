@@ -76,12 +76,17 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	var final llbgen.Stage
 	switch base.Base(app.Preset) {
 	case base.Distroless:
+		image := base.DistrolessImage("nodejs" + version)
+		runtime := llbgen.Stage{Name: "runtime", Reason: "the distroless base, read by the closure for the libraries it already has",
+			Base: llbgen.Base{Image: image}, Where: llbgen.OnTarget}
+		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{appDir + "/node_modules"},
+			Skip: []string{appDir + "/node_modules"}, Have: runtime.Name}.Stage(t)
+		plan.Stages = append(plan.Stages, runtime, libs)
 		final = llbgen.Stage{Name: "final", Reason: "distroless nodejs: node, glibc, libstdc++, CA certificates, tzdata, passwd, no shell",
-			Base: llbgen.Base{Image: base.DistrolessImage("nodejs" + version)}}
+			Base: llbgen.Base{Image: image}, Steps: []llbgen.Step{presets.CopyClosure(libs.Name)}}
 	case base.Scratch:
-		libs := llbgen.Stage{Name: "libs", Reason: "collect the shared libraries node and the native addons load",
-			Base: llbgen.Base{Stage: b.prodStage}, Where: llbgen.OnTarget,
-			Steps: []llbgen.Step{presets.ClosureStep("/closure", b.nodePath, appDir+"/node_modules")}}
+		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath, appDir + "/node_modules"},
+			Skip: []string{appDir + "/node_modules"}}.Stage(t)
 		plan.Stages = append(plan.Stages, libs)
 		final = scratchStage(b, uid, gid)
 	case base.Alpine:
@@ -89,14 +94,13 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		// toolchain stage (same platform) appends the user.
 		acc := base.AccountsFrom{Reason: "add the non-root user to alpine's account files",
 			Base: llbgen.Base{Stage: "toolchain"}, Where: llbgen.OnTarget, Get: base.CopyAlpineAccounts()}.Stage(uid, gid)
-		libs := llbgen.Stage{Name: "libs", Reason: "collect the shared libraries node and the native addons load (libstdc++, libgcc)",
-			Base: llbgen.Base{Stage: b.prodStage}, Where: llbgen.OnTarget,
-			Steps: []llbgen.Step{presets.ClosureStep("/closure", b.nodePath, appDir+"/node_modules")}}
+		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath, appDir + "/node_modules"},
+			Skip: []string{appDir + "/node_modules"}}.Stage(t)
 		plan.Stages = append(plan.Stages, acc, libs)
 		final = llbgen.Stage{Name: "final", Reason: "alpine: " + base.Alpine.Description() + "; node without npm/yarn",
 			Base: llbgen.Base{Image: base.AlpineImage},
 			Steps: append(base.UseAccounts("the non-root user", uid, gid),
-				llbgen.Step{Reason: "the libraries node and the native addons load", Copy: &llbgen.Copy{From: libs.Name, Src: []string{"/closure/"}, Dest: "/"}},
+				presets.CopyClosure(libs.Name),
 				llbgen.Step{Reason: "the node binary alone (npm, yarn and corepack stay in the builder)", Copy: &llbgen.Copy{From: "toolchain", Src: []string{b.nodePath}, Dest: nodeBin}},
 			)}
 	}

@@ -83,7 +83,7 @@ func TestDependenciesInstallFromTheLockfileBeforeSources(t *testing.T) {
 func TestFinalImageHasNodeButNoPackageManager(t *testing.T) {
 	for _, base := range New().Bases() {
 		p := h.Plan(t, presettest.WithBase(expressApp, base))
-		final := p.Stages[len(p.Stages)-1]
+		final := presettest.Final(t, p)
 		for _, st := range final.Steps {
 			if st.Run != nil {
 				t.Errorf("%s: final stage runs %q", base, st.Run.Argv)
@@ -112,8 +112,8 @@ func TestFinalImageHasNodeButNoPackageManager(t *testing.T) {
 func TestVersionPicksTheMajor(t *testing.T) {
 	src := "language = \"node\"\nentrypoint = \"a.js\"\ndeps = [\"package.json\", \"package-lock.json\"]\nversion = \"24\"\n"
 	p := h.Plan(t, src+"preset = \"distroless\"\n")
-	if p.Stages[0].Base.Image != "node:24-trixie" || p.Stages[len(p.Stages)-1].Base.Image != "gcr.io/distroless/nodejs24-debian13:nonroot" {
-		t.Errorf("images %q / %q", p.Stages[0].Base.Image, p.Stages[len(p.Stages)-1].Base.Image)
+	if p.Stages[0].Base.Image != "node:24-trixie" || presettest.Final(t, p).Base.Image != "gcr.io/distroless/nodejs24-debian13:nonroot" {
+		t.Errorf("images %q / %q", p.Stages[0].Base.Image, presettest.Final(t, p).Base.Image)
 	}
 	p = h.Plan(t, src+"preset = \"alpine\"\n")
 	if p.Stages[0].Base.Image != "node:24-alpine3.22" {

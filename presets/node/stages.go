@@ -234,7 +234,7 @@ func scratchStage(b *build, uid, gid int) llbgen.Stage {
 	return base.ScratchFinal{
 		Reason: "scratch: node, exactly its shared libraries, CA certificates and account files",
 		System: []llbgen.Step{
-			{Reason: "the loader and the libraries node and the native addons load", Copy: &llbgen.Copy{From: "libs", Src: []string{"/closure/"}, Dest: "/"}},
+			presets.CopyClosure("libs"),
 			{Reason: "the node binary alone (npm, yarn and corepack stay in the builder)", Copy: &llbgen.Copy{From: "toolchain", Src: []string{b.nodePath}, Dest: nodeBin}},
 			ca,
 		},

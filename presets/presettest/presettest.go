@@ -27,11 +27,6 @@ var (
 	Arm64 = ocispecs.Platform{OS: "linux", Architecture: "arm64"}
 )
 
-// Planner is the part of presets.Preset the harness uses.
-type Planner interface {
-	Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
-}
-
 // WithBase returns src with its first "%s" replaced by b: the descriptors
 // in the tests leave their preset value as "%s".
 func WithBase(src, b string) string { return strings.Replace(src, "%s", b, 1) }
@@ -40,8 +35,10 @@ func WithBase(src, b string) string { return strings.Replace(src, "%s", b, 1) }
 type Harness struct {
 	// Language is the only valid language value ("go").
 	Language string
-	// Preset plans the parsed descriptors.
-	Preset Planner
+	// Preset plans the parsed descriptors, through a registry of its own
+	// (presets.Registry.Plan), so the plan is the one the frontend builds:
+	// base check and start check included.
+	Preset presets.Preset
 	// Target is what Plan plans for; without a target architecture,
 	// linux/amd64 built on linux/amd64.
 	Target presets.Target
@@ -61,7 +58,8 @@ func (h Harness) Parse(t testing.TB, src string) *descriptor.App {
 	return app
 }
 
-// Plan parses src (Parse), asks h.Preset for its Plan for h.Target and
+// Plan parses src (Parse), plans it with a registry holding h.Preset for
+// h.Target (as the frontend does, start check included) and
 // checks the Plan is internally consistent (llbgen.Validate); an error from
 // any of them fails t at once.
 func (h Harness) Plan(t testing.TB, src string) llbgen.Plan {
@@ -70,7 +68,7 @@ func (h Harness) Plan(t testing.TB, src string) llbgen.Plan {
 	if target.Platform.Architecture == "" {
 		target = presets.Target{Build: Amd64, Platform: Amd64}
 	}
-	plan, err := h.Preset.Plan(h.Parse(t, src), target)
+	plan, err := presets.NewRegistry(h.Preset).Plan(h.Parse(t, src), target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,4 +114,17 @@ func Golden(t testing.TB, name string, plan llbgen.Plan) {
 	if got != string(want) {
 		t.Errorf("plan differs from %s (go test -update rewrites it):\n%s", golden, got)
 	}
+}
+
+// Final returns the stage of the image itself: the last stage that is not
+// a Verify stage (the start check follows it); a plan without one fails t.
+func Final(t testing.TB, plan llbgen.Plan) llbgen.Stage {
+	t.Helper()
+	for i := len(plan.Stages) - 1; i >= 0; i-- {
+		if !plan.Stages[i].Verify {
+			return plan.Stages[i]
+		}
+	}
+	t.Fatal("plan has no image stage")
+	return llbgen.Stage{}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/base"
 )
 
 // recorder is a testing.TB that records failures instead of reporting
@@ -99,9 +100,15 @@ func TestUpdateFailsLoudlyWhenItCannotWrite(t *testing.T) {
 	}
 }
 
-// planner returns a Plan with one scratch stage named after the preset,
-// or err.
-type planner struct{ err error }
+// planner is a "go" preset on every base whose Plan is one scratch stage
+// named after the base, or err (the other Preset methods are not used).
+type planner struct {
+	presets.Preset
+	err error
+}
+
+func (planner) Language() string { return "go" }
+func (planner) Bases() []string  { return base.Names(base.All()) }
 
 func (p planner) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	if p.err != nil {

@@ -101,7 +101,12 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	var final llbgen.Stage
 	switch base.Base(app.Preset) {
 	case base.Distroless:
-		final = llbgen.Stage{Name: "final", Reason: "distroless python3: Debian's python3.13 at the builder's path, CA certificates, tzdata, no shell", Base: llbgen.Base{Image: fl.final}}
+		runtime := llbgen.Stage{Name: "runtime", Reason: "the distroless base, read by the closure for the libraries it already has",
+			Base: llbgen.Base{Image: fl.final}, Where: llbgen.OnTarget}
+		libs := presets.Closure{Name: "libs", From: deps.Name, Entries: []string{venv}, Skip: []string{venv}, Have: runtime.Name}.Stage(t)
+		plan.Stages = append(plan.Stages, runtime, libs)
+		final = llbgen.Stage{Name: "final", Reason: "distroless python3: Debian's python3.13 at the builder's path, CA certificates, tzdata, no shell",
+			Base: llbgen.Base{Image: fl.final}, Steps: []llbgen.Step{presets.CopyClosure(libs.Name)}}
 	case base.Alpine:
 		// python:<v>-alpine is not alpine:3.22: its own account files are
 		// read by running it (on the target platform).
@@ -119,8 +124,10 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		}
 	case base.Scratch:
 		rs := rootfsStage(fl)
-		plan.Stages = append(plan.Stages, rs)
-		final = scratchStage(rs.Name, uid, gid)
+		libs := presets.Closure{Name: "libs", From: rs.Name, Skip: []string{venv},
+			Entries: []string{fl.python, rootfs + "/usr/lib/python" + fl.version + "/lib-dynload", venv}}.Stage(t)
+		plan.Stages = append(plan.Stages, rs, libs)
+		final = scratchStage(rs.Name, libs.Name, uid, gid)
 	}
 	final.Where = llbgen.OnTarget
 	final.Steps = append(final.Steps, llbgen.Step{

@@ -77,7 +77,7 @@ func TestDependenciesInstallBeforeAndApartFromSources(t *testing.T) {
 func TestBuildToolsStayInTheBuilder(t *testing.T) {
 	for _, base := range New().Bases() {
 		p := h.Plan(t, presettest.WithBase(apps["falcon"], base))
-		final := p.Stages[len(p.Stages)-1]
+		final := presettest.Final(t, p)
 		for _, s := range final.Steps {
 			if c := s.Copy; c != nil {
 				for _, src := range c.Src {
@@ -122,17 +122,15 @@ func TestFinalImagesRunAsNonRootWithoutWritingBytecode(t *testing.T) {
 
 func TestScratchImageHasTheClosureStep(t *testing.T) {
 	p := h.Plan(t, presettest.WithBase(apps["falcon"], "scratch"))
-	rs := presettest.Stage(t, p, "rootfs")
-	found := false
-	for _, s := range rs.Steps {
-		if s.Run != nil && strings.Contains(strings.Join(s.Run.Argv, " "), "closure "+rootfs+" /usr/bin/python3.13 "+rootfs+"/usr/lib/python3.13/lib-dynload "+venv) {
-			found = true
-		}
+	libs := presettest.Stage(t, p, "libs")
+	argv := strings.Join(libs.Steps[0].Run.Argv, " ")
+	if !strings.Contains(argv, "closure ") || !strings.HasSuffix(argv, " /usr/bin/python3.13 "+rootfs+"/usr/lib/python3.13/lib-dynload "+venv) {
+		t.Errorf("no closure of the interpreter, lib-dynload and the venv: %s", argv)
 	}
-	if !found {
-		t.Errorf("rootfs stage lacks the closure of the interpreter, lib-dynload and the venv")
+	if m := libs.Steps[0].Run.Mounts; len(m) != 1 || m[0].From != "rootfs" {
+		t.Errorf("the closure reads the rootfs stage: %+v", m)
 	}
-	final := p.Stages[len(p.Stages)-1]
+	final := presettest.Final(t, p)
 	if !final.Base.Scratch {
 		t.Errorf("final stage is not scratch")
 	}
@@ -199,7 +197,7 @@ func TestVersionSelectsTheAlpineImage(t *testing.T) {
 	if got := p.Stages[0].Base.Image; got != "python:3.12-alpine" {
 		t.Errorf("builder %q", got)
 	}
-	if got := p.Stages[len(p.Stages)-1].Base.Image; got != "python:3.12-alpine" {
+	if got := presettest.Final(t, p).Base.Image; got != "python:3.12-alpine" {
 		t.Errorf("final %q", got)
 	}
 	all := ""

@@ -334,12 +334,10 @@ if __name__ == "__main__":  # compileall's forkserver workers import this file
 const rootfsScriptPath = "/usr/local/lib/slimfront/rootfs.py"
 
 // rootfsStage assembles the scratch image's system files: the interpreter,
-// the trimmed and compiled stdlib, CA certificates, tzdata and the shared
+// the trimmed and compiled stdlib, CA certificates and tzdata. The shared
 // libraries the interpreter, the stdlib's and the venv's extension modules
-// load.
+// load come from a presets.Closure over this stage.
 func rootfsStage(fl flavor) llbgen.Stage {
-	lib := "/usr/lib/python" + fl.version
-	closure := presets.ClosureStep(rootfs, fl.python, rootfs+lib+"/lib-dynload", venv)
 	return llbgen.Stage{
 		Name:   "rootfs",
 		Reason: "scratch: exactly the system files the interpreter and the venv need",
@@ -349,20 +347,21 @@ func rootfsStage(fl flavor) llbgen.Stage {
 			{Reason: "the assembly script", File: &llbgen.File{Path: rootfsScriptPath, Data: []byte(rootfsScript), Mode: 0o644}},
 			{Reason: "interpreter, stdlib zip without tests/idle/tkinter/ensurepip, extension modules, CA certificates, tzdata",
 				Run: &llbgen.Run{Argv: append([]string{fl.python, rootfsScriptPath, rootfs, fl.python, fl.version}, stdlibDrop...), Env: compileKV, Network: llbgen.NetNone}},
-			closure,
-			{Reason: "libraries bundled in the venv come with the venv itself",
-				Run: &llbgen.Run{Argv: []string{"rm", "-rf", rootfs + venv}, Network: llbgen.NetNone}},
 		},
 	}
 }
 
 // scratchStage is an empty image plus the system files assembled in the
-// stage from (interpreter, stdlib, shared libraries, CA bundle, tzdata), the
+// stage from (interpreter, stdlib, CA bundle, tzdata), the shared libraries
+// collected by the closure stage libs, the
 // account files of the non-root user and nsswitch.conf.
-func scratchStage(from string, uid, gid int) llbgen.Stage {
+func scratchStage(from, libs string, uid, gid int) llbgen.Stage {
 	return base.ScratchFinal{
 		Reason: "scratch: the interpreter, its libraries, the venv and the app; no shell",
-		System: []llbgen.Step{{Reason: "interpreter, stdlib, shared libraries, CA certificates, tzdata", Copy: &llbgen.Copy{From: from, Src: []string{rootfs}, Dest: "/"}}},
+		System: []llbgen.Step{
+			{Reason: "interpreter, stdlib, CA certificates, tzdata", Copy: &llbgen.Copy{From: from, Src: []string{rootfs}, Dest: "/"}},
+			presets.CopyClosure(libs),
+		},
 		Etc:    []llbgen.Step{{Reason: "name lookups from /etc/hosts, then DNS", File: &llbgen.File{Path: "/etc/nsswitch.conf", Data: []byte("hosts: files dns\n"), Mode: 0o644}}},
 	}.Stage(uid, gid)
 }

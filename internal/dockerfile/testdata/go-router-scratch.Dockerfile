@@ -63,3 +63,16 @@ WORKDIR /app
 USER 65532:65532
 ENTRYPOINT ["/app/server"]
 CMD []
+
+# Start check, run by slimfront before every export; in this Dockerfile it runs with
+# `docker buildx build --target startcheck` (BuildKit builds only what the target needs).
+# prove the image can start: every program's loader and libraries are in it, for the target architecture
+FROM --platform=$BUILDPLATFORM docker.io/org/slimfront:latest AS startcheck
+ARG TARGETOS TARGETARCH
+ENV SLIM_TARGET_PLATFORM="$TARGETOS/$TARGETARCH"
+USER 0:0
+# read every ELF object of the image as data; fail with the file, the missing library and its package
+RUN --mount=type=bind,from=final,target=/image --mount=type=bind,from=build,source=/var/lib/dpkg,target=/builder/var/lib/dpkg --network=none ["/bin/slimfront","startcheck","--root","/image","--dpkg","/builder"]
+
+# the image (the default target is the last stage)
+FROM final
