@@ -28,6 +28,7 @@ type BuildArg struct {
 var BuildArgs = []BuildArg{
 	{Name: "SLIM_PRESET", Key: "preset", Description: "final image base, overrides the descriptor's preset (scratch, distroless, alpine)"},
 	{Name: "SLIM_VERSION", Key: "version", Description: "toolchain version, overrides the descriptor's version"},
+	{Name: "SLIM_ENTRYPOINT", Key: "entrypoint", Description: "the program to build and run (Go: a main package such as ./cmd/worker), overrides the descriptor's entrypoint"},
 	{Name: "SLIM_SOURCE", Description: "org.opencontainers.image.source label (default: buildx's git remote)"},
 	{Name: "SLIM_REVISION", Description: "org.opencontainers.image.revision label (default: buildx's git commit)"},
 	{Name: "SOURCE_DATE_EPOCH", Description: "seconds since 1970 for reproducible timestamps and the created label"},
@@ -99,7 +100,9 @@ type Loaded struct {
 // Plans are made sequentially; the returned values are never shared with
 // another Load.
 func (r *Registry) Load(req Request) (*Loaded, error) {
-	parsed, err := descriptor.Parse(req.File, req.Source, r.Options(Overrides(req.BuildArgs)))
+	opts := r.Options(Overrides(req.BuildArgs))
+	opts.BuildArgs = req.BuildArgs // ${NAME} in [build] ldflags
+	parsed, err := descriptor.Parse(req.File, req.Source, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -26,8 +26,8 @@ func TestOverridesMapOnlyTheBuildArgsThatOverrideKeys(t *testing.T) {
 	if got := presets.Overrides(map[string]string{"SLIM_PRESET": ""}); len(got) != 0 {
 		t.Fatalf("an empty build arg must not override: %v", got)
 	}
-	if presets.BuildArgFor("preset") != "SLIM_PRESET" || presets.BuildArgFor("entrypoint") != "" {
-		t.Fatal("BuildArgFor maps preset to SLIM_PRESET and nothing to entrypoint")
+	if presets.BuildArgFor("preset") != "SLIM_PRESET" || presets.BuildArgFor("port") != "" {
+		t.Fatal("BuildArgFor maps preset to SLIM_PRESET and nothing to port")
 	}
 }
 

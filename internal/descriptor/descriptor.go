@@ -56,6 +56,13 @@ type Build struct {
 	Script   string   // "" when not given
 	Secrets  []string // BuildKit secret ids
 	SSH      bool     // forward the default ssh agent
+	// Ldflags are extra linker flags (Go: appended to the preset's
+	// -ldflags), with ${NAME} and ${NAME:-default} already replaced by
+	// the build's build args (Options.BuildArgs); "" when not given.
+	Ldflags string
+	// Tags are extra build tags (Go: merged with the preset's -tags),
+	// in the file's order.
+	Tags []string
 }
 
 // Run holds the [run] table.
@@ -84,13 +91,18 @@ type Options struct {
 	Languages []string
 	Presets   []string
 	// Overrides maps a key to a value from a build arg, applied after
-	// parsing. Supported keys: "preset" and "version"; the build arg is
-	// named SLIM_<KEY> in messages. Empty values are ignored.
+	// parsing. Supported keys: "entrypoint" (a path, replacing the file's
+	// path or argv), "preset" and "version"; the build arg is named
+	// SLIM_<KEY> in messages. Empty values are ignored.
 	Overrides map[string]string
+	// BuildArgs are all build args of the build (name -> value, as
+	// `--build-arg` gives them): ${NAME} in [build] ldflags expands to
+	// them. Nil when there are none.
+	BuildArgs map[string]string
 }
 
 // overridable lists the keys Options.Overrides may set.
-var overridable = []string{"preset", "version"}
+var overridable = []string{"entrypoint", "preset", "version"}
 
 var bom = []byte("\xef\xbb\xbf")
 

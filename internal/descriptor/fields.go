@@ -2,6 +2,7 @@ package descriptor
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -198,4 +199,65 @@ func (c *checker) size(v any) int64 {
 		return 0
 	}
 	return n
+}
+
+// buildArgRef matches a build-arg reference in [build] ldflags: ${NAME} or
+// ${NAME:-default} (the Dockerfile ARG syntax; the default may be empty).
+var buildArgRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}|\$\{[^}]*\}?`)
+
+// ldflags checks [build] ldflags and returns it with every ${NAME} and
+// ${NAME:-default} replaced by the build arg NAME (Options.BuildArgs; an
+// empty value counts as unset, as with Dockerfile ARGs). A reference to a
+// build arg the build does not set and without a default, or a malformed
+// reference, is a problem at build.ldflags.
+func (c *checker) ldflags(s string) string {
+	if strings.ContainsRune(s, 0) || strings.ContainsAny(s, "\n\r") {
+		c.addf("build.ldflags", "", "must be one line without NUL characters")
+		return ""
+	}
+	bad := false
+	out := buildArgRef.ReplaceAllStringFunc(s, func(ref string) string {
+		m := buildArgRef.FindStringSubmatch(ref)
+		if m[1] == "" {
+			c.addf("build.ldflags", `write ${NAME} or ${NAME:-default}, NAME a build arg such as VERSION`, "malformed build-arg reference %q", ref)
+			bad = true
+			return ref
+		}
+		if v := c.opts.BuildArgs[m[1]]; v != "" {
+			return v
+		}
+		if m[2] != "" {
+			return m[3]
+		}
+		c.addf("build.ldflags", fmt.Sprintf("pass --build-arg %s=..., or give a default: ${%s:-dev}", m[1], m[1]), "build arg %s is not set in this build", m[1])
+		bad = true
+		return ref
+	})
+	if bad {
+		return ""
+	}
+	return strings.TrimSpace(out)
+}
+
+// buildTag is a Go build tag (go help buildconstraint: letters, digits,
+// '_' and '.').
+var buildTag = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
+
+// tags checks [build] tags: an array of build tags, none repeated.
+func (c *checker) tags(v any) []string {
+	vals, keys, _ := c.list("build.tags", v, "build tags")
+	var out []string
+	seen := map[string]bool{}
+	for i, s := range vals {
+		switch {
+		case !buildTag.MatchString(s):
+			c.addf(keys[i], "", "invalid build tag %q: use letters, digits, '_' or '.' (as in //go:build lines)", s)
+		case seen[s]:
+			c.addf(keys[i], "", "build tag %q is listed twice", s)
+		default:
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }

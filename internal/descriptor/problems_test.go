@@ -61,7 +61,7 @@ func TestParse_problems(t *testing.T) {
 		{"an unrelated key gets no suggestion", base + "healthcheck = \"/health\"\n", nil, []string{
 			`slim.toml:3:1: healthcheck: unknown key "healthcheck"; valid keys: ` + validKeys}},
 		{"an unknown key in build suggests within build", base + "[build]\npakages = [\"git\"]\n", nil, []string{
-			`slim.toml:4:1: build.pakages: unknown key "pakages" in [build]; valid keys: env, packages, script, secrets, ssh (did you mean "packages"?)`}},
+			`slim.toml:4:1: build.pakages: unknown key "pakages" in [build]; valid keys: env, ldflags, packages, script, secrets, ssh, tags (did you mean "packages"?)`}},
 		{"an unknown key in run suggests within run", base + "[run]\nincludes = []\n", nil, []string{
 			`slim.toml:4:1: run.includes: unknown key "includes" in [run]; valid keys: include, packages (did you mean "include"?)`}},
 		{"a misspelled table is an unknown key", base + "[biuld]\nssh = true\n", nil, []string{
@@ -163,7 +163,7 @@ func TestParse_problems(t *testing.T) {
 				`slim.toml: version: build arg SLIM_VERSION: invalid version "latest!": ...`}},
 		{"an override of another key is refused", base,
 			map[string]string{"port": "80"}, []string{
-				`slim.toml: port: build arg SLIM_PORT: not supported; only preset and version can be overridden`}},
+				`slim.toml: port: build arg SLIM_PORT: not supported; only entrypoint, preset and version can be overridden`}},
 		{"a bad file value is reported even when overridden", base + "preset = \"distrolss\"\n",
 			map[string]string{"preset": "alpine"}, []string{
 				`slim.toml:3:1: preset: unknown preset "distrolss"; valid: alpine, distroless, scratch (did you mean "distroless"?)`}},
@@ -184,7 +184,7 @@ A = 1
 			`slim.toml:4:9: deps[0]: path "../go.mod" escapes the build context`,
 			`slim.toml:5:1: preset: unknown preset "distrolss"; valid: alpine, distroless, scratch (did you mean "distroless"?)`,
 			`slim.toml:6:1: port: must be between 1 and 65535, got 0`,
-			`slim.toml:8:1: build.pakages: unknown key "pakages" in [build]; valid keys: env, packages, script, secrets, ssh (did you mean "packages"?)`,
+			`slim.toml:8:1: build.pakages: unknown key "pakages" in [build]; valid keys: env, ldflags, packages, script, secrets, ssh, tags (did you mean "packages"?)`,
 			`slim.toml:10:1: env.A: environment values must be strings, got integer (quote it: A = "1")`,
 			`slim.toml: version: build arg SLIM_VERSION: invalid version "a b": ...`}},
 		{"problems beyond fifty are summarised", base + "deps = [" + strings.Repeat(`"/x", `, 60) + "]\n", nil,

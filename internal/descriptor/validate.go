@@ -10,7 +10,7 @@ import (
 // Valid keys per table, sorted: they are listed in "unknown key" messages.
 var (
 	topKeys   = []string{"build", "deps", "entrypoint", "env", "language", "port", "preset", "run", "size_budget", "user", "version", "workdir"}
-	buildKeys = []string{"env", "packages", "script", "secrets", "ssh"}
+	buildKeys = []string{"env", "ldflags", "packages", "script", "secrets", "ssh", "tags"}
 	runKeys   = []string{"include", "packages"}
 )
 
@@ -153,6 +153,14 @@ func (c *checker) build(t map[string]any, b *Build) {
 			c.addf("build.ssh", "", "expected true or false, got %s", typeName(v))
 		}
 	}
+	if v, ok := t["ldflags"]; ok {
+		if s, ok := c.str("build.ldflags", v, `e.g. ldflags = "-X main.version=${VERSION:-dev}"`); ok {
+			b.Ldflags = c.ldflags(s)
+		}
+	}
+	if v, ok := t["tags"]; ok {
+		b.Tags = c.tags(v)
+	}
 }
 
 func (c *checker) run(t map[string]any, r *Run) {
@@ -224,8 +232,13 @@ func (c *checker) overrides(a *App) {
 			if msg = checkVersion(val); msg == "" {
 				a.Version = val
 			}
+		case "entrypoint":
+			var p string
+			if p, msg = cleanPath(val); msg == "" {
+				a.Entrypoint = Entrypoint{Path: p}
+			}
 		default:
-			msg = fmt.Sprintf("not supported; only %s can be overridden", strings.Join(overridable, " and "))
+			msg = fmt.Sprintf("not supported; only %s and %s can be overridden", strings.Join(overridable[:len(overridable)-1], ", "), overridable[len(overridable)-1])
 		}
 		if msg != "" {
 			c.problems = append(c.problems, Problem{Key: key, Msg: arg + ": " + msg, Hint: hint})
