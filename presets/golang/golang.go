@@ -1,5 +1,7 @@
-// Package golang is the Go preset: static binaries cross-compiled on the
-// build platform, on scratch, distroless static or alpine.
+// Package golang is the Go preset: binaries cross-compiled on the build
+// platform, static (CGO_ENABLED=0) on scratch, distroless static or
+// alpine, or with cgo (`[build.env] CGO_ENABLED = "1"`) against glibc
+// (distroless base, scratch with the library closure) or musl (alpine).
 package golang
 
 import (
@@ -62,19 +64,51 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		name = "app"
 	}
 	bin := appDir + "/" + name
+	if err := checkGoflags(app); err != nil {
+		return llbgen.Plan{}, err
+	}
+	cgo := false
+	switch v := cgoSetting(app); v {
+	case "", "0":
+	case "1":
+		cgo = true
+	default:
+		return llbgen.Plan{}, descriptor.Errorf(app, cgoKey, "CGO_ENABLED must be \"1\" (build with cgo: gcc in the build stage, a C library in the image) or \"0\" (pure Go, static), got %q", v)
+	}
+	var cgoEnv []llbgen.KV
+	var cgoPkgs []string
+	if cgo {
+		if cgoEnv, cgoPkgs, err = cgoToolchain(app, t); err != nil {
+			return llbgen.Plan{}, err
+		}
+	}
 
-	build := buildStage(app, t, version, pkg, name)
+	build := buildStage(app, t, version, pkg, name, cgo, cgoEnv, cgoPkgs)
 	plan := llbgen.Plan{Checks: checks(app, pkg)}
 	uid, gid := presets.Owner(app)
 	var final llbgen.Stage
-	switch base.Base(app.Preset) {
+	switch b := base.Base(app.Preset); b {
 	case base.Scratch:
-		final = base.ScratchFinal{
+		sf := base.ScratchFinal{
 			Reason: "scratch: nothing but the binary, CA certificates and account files",
 			System: []llbgen.Step{base.CopyCABundle(build.Name)},
-		}.Stage(uid, gid)
+		}
+		if cgo {
+			libs := cgoLibs(app, t, build.Name, name, bin, "")
+			plan.Stages = append(plan.Stages, libs...)
+			sf.Reason = cgoFinalReason(b)
+			sf.System = append(sf.System, presets.CopyClosure(libs[len(libs)-1].Name))
+		}
+		final = sf.Stage(uid, gid)
 	case base.Distroless:
 		final = llbgen.Stage{Name: "final", Reason: "distroless static: CA certificates, tzdata, passwd, no shell", Base: llbgen.Base{Image: base.DistrolessImage("static")}}
+		if cgo {
+			img := base.DistrolessImage("base")
+			libs := cgoLibs(app, t, build.Name, name, bin, img)
+			plan.Stages = append(plan.Stages, libs...)
+			final = llbgen.Stage{Name: "final", Reason: cgoFinalReason(b), Base: llbgen.Base{Image: img},
+				Steps: []llbgen.Step{presets.CopyClosure(libs[len(libs)-1].Name)}}
+		}
 	case base.Alpine:
 		// The accounts stage runs in the Go builder on the build platform,
 		// so multi-platform alpine images need no emulation.
@@ -85,12 +119,19 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 			Get:    base.CopyAlpineAccounts(),
 		}.Stage(uid, gid))
 		final = llbgen.Stage{Name: "final", Reason: "alpine: " + base.Alpine.Description(), Base: llbgen.Base{Image: base.AlpineImage}}
+		if cgo {
+			final.Reason = cgoFinalReason(b)
+		}
 		final.Steps = base.UseAccounts("the non-root user, added without running anything on the target platform", uid, gid)
 	}
 	final.Where = llbgen.OnTarget
 	final.Steps = append(final.Steps, presets.Includes(app, appDir)...)
+	binReason := "the stripped static binary, last because it changes most often"
+	if cgo {
+		binReason = "the stripped cgo binary, last because it changes most often"
+	}
 	final.Steps = append(final.Steps, llbgen.Step{
-		Reason: "the stripped static binary, last because it changes most often",
+		Reason: binReason,
 		Key:    "entrypoint",
 		Copy:   &llbgen.Copy{From: build.Name, Src: []string{outDir + "/" + name}, Dest: bin},
 	})
@@ -98,6 +139,26 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	plan.Stages = append(plan.Stages, final)
 	plan.Image = presets.RuntimeConfig(app, append([]string{bin}, args...), appDir)
 	return plan, nil
+}
+
+// checkGoflags refuses -ldflags and -tags in `[build.env] GOFLAGS`: the
+// go command lets the command line's own -ldflags/-tags replace GOFLAGS'
+// (go help environment), so they would be dropped without a word; [build]
+// ldflags and tags are merged with the preset's flags instead.
+func checkGoflags(app *descriptor.App) error {
+	for _, kv := range app.Build.Env {
+		if kv.Key != "GOFLAGS" {
+			continue
+		}
+		for _, f := range strings.Fields(kv.Value) {
+			for _, flag := range []string{"ldflags", "tags"} {
+				if strings.HasPrefix(f, "-"+flag) || strings.HasPrefix(f, "--"+flag) {
+					return descriptor.Errorf(app, "build.env.GOFLAGS", "GOFLAGS %s: the preset passes its own -%s, which replaces this one; write it as [build] %s = %s instead, merged with the preset's", f, flag, flag, map[string]string{"ldflags": `"-X main.version=${VERSION:-dev}"`, "tags": `["netgo"]`}[flag])
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // entrypoint returns the main package and extra arguments.

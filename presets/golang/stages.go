@@ -12,12 +12,86 @@ import (
 
 func builderImage(version string) string { return "golang:" + version }
 
+// manifests are the include patterns of the second dependency copy: every
+// module and workspace file of the context, so that the modules a go.mod
+// or go.work replaces with a local directory (replace x => ./x, use ./x)
+// resolve in the download step without the user listing them in deps,
+// and vendor/modules.txt, which tells the download step the modules are
+// vendored (go help vendor).
+var manifests = []string{"**/go.mod", "**/go.sum", "**/go.work", "**/go.work.sum", "vendor/modules.txt"}
+
+// localDirs is the shell fragment that checks the local directories named
+// by replace directives (go.mod, go.work) and use directives (go.work) of
+// the files given as arguments: each must stay inside /src (the build
+// context) and hold a go.mod. It prints "file:line: ..." for each one
+// that does not and exits 1. The awk program reads the go.mod syntax of
+// https://go.dev/ref/mod#go-mod-file-replace (single lines and blocks);
+// only paths starting with ./, ../ or / are directories.
+const localDirs = `fail=0
+for f in "$@"; do
+  [ -f "$f" ] || continue
+  d=$(dirname "$f")
+  awk '{ sub(/\/\/.*/, "") }
+    /^[ \t]*(replace|use)[ \t]*\([ \t]*$/ { blk = $1; next }
+    blk != "" && /^[ \t]*\)/ { blk = ""; next }
+    { kw = blk; line = $0
+      if (kw == "" && ($1 == "replace" || $1 == "use")) { kw = $1; sub(/^[ \t]*(replace|use)[ \t]+/, "", line) }
+      if (kw == "") next
+      if (kw == "replace") { i = index(line, "=>"); if (!i) next; line = substr(line, i + 2) }
+      n = split(line, w, /[ \t]+/); p = ""
+      for (j = 1; j <= n; j++) if (w[j] != "") { p = w[j]; break }
+      gsub(/"/, "", p)
+      if (p ~ /^\.\.?(\/|$)/ || p ~ /^\//) print FNR "\t" kw "\t" p }' "$f" > /tmp/localdirs
+  while IFS="$(printf '\t')" read -r n kw p; do
+    abs=$(realpath -m "$d/$p")
+    case "$abs" in
+      /src|/src/*) [ -f "$abs/go.mod" ] || { echo "${f#/src/}:$n: $kw => $p: ${abs#/src/}/go.mod is not in the build context (left out by .dockerignore?)" >&2; fail=1; } ;;
+      *) echo "${f#/src/}:$n: $kw => $p: the directory is outside the build context, which is all a build can read; move the module inside the context (and use a relative path), or vendor it (go mod vendor)" >&2; fail=1 ;;
+    esac
+  done < /tmp/localdirs
+done
+[ "$fail" = 0 ] || exit 1
+`
+
+// downloadScript checks the local replace/use directories (localDirs) of
+// the files given as arguments, then runs `go mod download` unless
+// vendor/modules.txt says the modules are vendored: then nothing is
+// fetched (a module only an internal server has is the usual reason to
+// vendor) and the build uses -mod=vendor.
+const downloadScript = "set -eu\n" + localDirs + `if [ -f vendor/modules.txt ]; then
+  echo "vendor/modules.txt: the modules are vendored; nothing to download (go build -mod=vendor)"
+  exit 0
+fi
+exec go mod download
+`
+
+// buildScript runs `go build` with the arguments given ($1 is the main
+// package, the rest are the flags): with vendor/modules.txt it adds
+// -mod=vendor and GOPROXY=off, so the vendored sources are the only
+// sources (an inconsistent vendor directory is then go's own "inconsistent
+// vendoring" error, naming the module) and nothing is fetched. check is
+// run before the build (cgoCheck, or "").
+func buildScript(check string) string {
+	return `set -eu
+pkg=$1; shift
+mod=
+if [ -f vendor/modules.txt ]; then mod=-mod=vendor; export GOPROXY=off; fi
+` + check + `exec go build $mod "$@" "$pkg"
+`
+}
+
 // buildStage downloads modules from the dependency manifests alone, then
-// copies the sources and cross-compiles for the target on the build platform.
-func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string) llbgen.Stage {
+// copies the sources and compiles for the target on the build platform:
+// CGO_ENABLED=0 (static) unless cgo is on, then with cgoEnv's compiler
+// from cgoPkgs (see cgoToolchain).
+func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string, cgo bool, cgoEnv []llbgen.KV, cgoPkgs []string) llbgen.Stage {
 	p := t.Platform
+	cgoVal := "0"
+	if cgo {
+		cgoVal = "1"
+	}
 	env := []llbgen.KV{
-		{Key: "CGO_ENABLED", Value: "0"},
+		{Key: "CGO_ENABLED", Value: cgoVal},
 		{Key: "GOOS", Value: p.OS},
 		{Key: "GOARCH", Value: p.Architecture},
 		{Key: "GOTOOLCHAIN", Value: "local"},
@@ -29,7 +103,11 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 	case p.Architecture == "amd64" && p.Variant != "" && p.Variant != "v1":
 		env = append(env, llbgen.KV{Key: "GOAMD64", Value: p.Variant})
 	}
+	env = append(env, cgoEnv...)
 	for _, kv := range app.Build.Env {
+		if kv.Key == "CGO_ENABLED" { // already set above, from this value
+			continue
+		}
 		env = append(env, llbgen.KV{Key: kv.Key, Value: kv.Value})
 	}
 	mod := llbgen.Cache{Target: modCache, ID: "go-mod"}
@@ -46,38 +124,71 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 	if len(app.Build.Packages) > 0 {
 		st.Steps = append(st.Steps, presets.AptInstall(app, app.Build.Packages))
 	}
+	if len(cgoPkgs) > 0 {
+		s := presets.AptInstall(app, cgoPkgs)
+		s.Reason = "the C toolchain cgo needs for " + p.OS + "/" + p.Architecture + " (Debian packages; build stage only, no emulation)"
+		s.Key = cgoKey
+		st.Steps = append(st.Steps, s)
+	}
 	deps := app.Deps
 	if len(deps) == 0 {
 		deps = []string{"go.mod"}
 	}
+	modFiles := []string{"/src/go.mod", "/src/go.work"}
+	for _, d := range deps {
+		if b := d[strings.LastIndex(d, "/")+1:]; (b == "go.mod" || b == "go.work") && d != "go.mod" && d != "go.work" {
+			modFiles = append(modFiles, "/src/"+d)
+		}
+	}
 	st.Steps = append(st.Steps,
 		llbgen.Step{Reason: "dependency manifests alone, so a source edit keeps the download cached", Key: "deps",
 			Copy: &llbgen.Copy{From: llbgen.Context, Src: deps, Dest: "/src/", Parents: true}},
-		llbgen.Step{Reason: "download modules into a cache mount shared by all builds", Key: "deps",
-			Run: presets.FetchRun(app, &llbgen.Run{Argv: []string{"go", "mod", "download"}, Caches: []llbgen.Cache{mod}})},
+		llbgen.Step{Reason: "every go.mod/go.sum/go.work of the context and vendor/modules.txt: local replace and workspace modules resolve without listing them", Key: "deps",
+			Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: "/src/", Include: manifests}},
+		llbgen.Step{Reason: "check local replace directories, then download modules into a cache mount shared by all builds (skipped when vendored)", Key: "deps",
+			Run: presets.FetchRun(app, &llbgen.Run{Argv: append([]string{"sh", "-c", downloadScript, "go-mod-download"}, modFiles...), Caches: []llbgen.Cache{mod}})},
 		llbgen.Step{Reason: "the sources, after dependencies", Key: "entrypoint",
 			Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: "/src/"}},
 	)
-	tags := ""
+	var tags []string
 	if base.Base(app.Preset) != base.Distroless { // distroless ships tzdata; elsewhere embed it (+~450 kB)
-		tags = "-tags=timetzdata"
+		tags = append(tags, "timetzdata")
 	}
-	argv := []string{"go", "build", "-trimpath", "-ldflags=-s -w -buildid="}
-	if tags != "" {
-		argv = append(argv, tags)
+	for _, tg := range app.Build.Tags {
+		if tg != "timetzdata" || len(tags) == 0 {
+			tags = append(tags, tg)
+		}
 	}
-	argv = append(argv, "-o", outDir+"/"+name, "./"+strings.TrimPrefix(pkg, "./"))
+	ldflags := "-s -w -buildid="
+	if app.Build.Ldflags != "" {
+		ldflags += " " + app.Build.Ldflags
+	}
+	flags := []string{"-trimpath", "-ldflags=" + ldflags}
+	if len(tags) > 0 {
+		flags = append(flags, "-tags="+strings.Join(tags, ","))
+	}
+	flags = append(flags, "-o", outDir+"/"+name)
+	target := "./" + strings.TrimPrefix(pkg, "./")
 	if pkg == "." {
-		argv[len(argv)-1] = "."
+		target = "."
+	}
+	check := ""
+	if cgoSetting(app) == "" {
+		check = cgoCheck
+	}
+	what := "static, stripped, reproducible binary"
+	if cgo {
+		what = "cgo, stripped, reproducible binary"
 	}
 	st.Steps = append(st.Steps, llbgen.Step{
-		Reason: fmt.Sprintf("static, stripped, reproducible binary for %s/%s", p.OS, p.Architecture),
+		Reason: fmt.Sprintf("%s for %s/%s", what, p.OS, p.Architecture),
 		Key:    "entrypoint",
 		// Network stays on: the module cache is a cache mount, and a cache
 		// mount is only a cache. When the download step is cached (or its
 		// cache was imported from a registry) but the mount is empty, go
-		// build fetches what is missing, verified against go.sum.
-		Run: presets.FetchRun(app, &llbgen.Run{Argv: argv, Caches: []llbgen.Cache{mod, gobuild}}),
+		// build fetches what is missing, verified against go.sum. Vendored
+		// builds set GOPROXY=off instead (buildScript).
+		Run: presets.FetchRun(app, &llbgen.Run{Argv: append([]string{"sh", "-c", buildScript(check), "go-build", target}, flags...), Caches: []llbgen.Cache{mod, gobuild}}),
 	})
 	return st
 }
