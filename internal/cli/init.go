@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/all"
 )
@@ -102,29 +103,10 @@ func checkDescriptor(src string) error {
 	return err
 }
 
-// tomlString quotes s as a TOML basic string.
-func tomlString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\u%04X`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
 func tomlArray(ss []string) string {
 	q := make([]string, len(ss))
 	for i, s := range ss {
-		q[i] = tomlString(s)
+		q[i] = descriptor.Quote(s)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
 }
@@ -140,12 +122,12 @@ func renderDescriptor(d *presets.Detection, preset string) string {
 	w("#   slim plan                                       (what will be built, and why)")
 	w("# Every key: https://github.com/slimfront/slimfront#the-descriptor-slimtoml")
 	w("")
-	w("language   = %s", tomlString(d.Language))
+	w("language   = %s", descriptor.Quote(d.Language))
 	w("# %s", d.EntryNote)
 	if d.Argv != nil {
 		w("entrypoint = %s", tomlArray(d.Argv))
 	} else {
-		w("entrypoint = %s", tomlString(d.Path))
+		w("entrypoint = %s", descriptor.Quote(d.Path))
 	}
 	w("# %s", d.DepsNote)
 	w("deps       = %s", tomlArray(d.Deps))
@@ -154,7 +136,7 @@ func renderDescriptor(d *presets.Detection, preset string) string {
 		bases = p.Bases()
 	}
 	w("# the final image: %s (distroless: no shell; scratch: the smallest; alpine: a shell for debugging)", strings.Join(bases, " | "))
-	w("preset     = %s", tomlString(preset))
+	w("preset     = %s", descriptor.Quote(preset))
 	if d.Port != 0 {
 		w("# the port the app listens on (%s); also set as PORT in the image", d.PortNote)
 		w("port       = %d", d.Port)
@@ -174,7 +156,7 @@ func renderDescriptor(d *presets.Detection, preset string) string {
 		w("")
 		w("[build]")
 		w("# %s", d.BuildNote)
-		w("script = %s", tomlString(d.BuildScript))
+		w("script = %s", descriptor.Quote(d.BuildScript))
 	}
 	return b.String()
 }

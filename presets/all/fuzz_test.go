@@ -3,7 +3,6 @@ package all
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -131,13 +130,13 @@ func FuzzPlanValues(f *testing.F) {
 		var b strings.Builder
 		kv := func(k, v string) {
 			if v != "" {
-				b.WriteString(k + " = " + tomlString(v) + "\n")
+				b.WriteString(k + " = " + descriptor.Quote(v) + "\n")
 			}
 		}
-		b.WriteString("language = " + tomlString(langs[int(lang)%len(langs)]) + "\n")
+		b.WriteString("language = " + descriptor.Quote(langs[int(lang)%len(langs)]) + "\n")
 		kv("entrypoint", entry)
 		if dep != "" {
-			b.WriteString("deps = [" + tomlString(dep) + "]\n")
+			b.WriteString("deps = [" + descriptor.Quote(dep) + "]\n")
 		}
 		kv("user", user)
 		kv("workdir", workdir)
@@ -145,19 +144,19 @@ func FuzzPlanValues(f *testing.F) {
 			b.WriteString("port = " + strconv.FormatInt(port, 10) + "\n")
 		}
 		if envK != "" {
-			b.WriteString("env = {" + tomlString(envK) + " = " + tomlString(envV) + "}\n")
+			b.WriteString("env = {" + descriptor.Quote(envK) + " = " + descriptor.Quote(envV) + "}\n")
 		}
 		b.WriteString("[build]\n")
 		kv("script", script)
 		if pkg != "" {
-			b.WriteString("packages = [" + tomlString(pkg) + "]\n")
+			b.WriteString("packages = [" + descriptor.Quote(pkg) + "]\n")
 		}
 		if secret != "" {
-			b.WriteString("secrets = [" + tomlString(secret) + "]\n")
+			b.WriteString("secrets = [" + descriptor.Quote(secret) + "]\n")
 		}
 		b.WriteString("ssh = " + strconv.FormatBool(ssh) + "\n")
 		if include != "" {
-			b.WriteString("[run]\ninclude = [" + tomlString(include) + "]\n")
+			b.WriteString("[run]\ninclude = [" + descriptor.Quote(include) + "]\n")
 		}
 		src := []byte(b.String())
 		target := amd64
@@ -172,25 +171,6 @@ func FuzzPlanValues(f *testing.F) {
 		}
 		checkPlan(t, loaded.App, loaded.Plans[0], target)
 	})
-}
-
-// tomlString quotes s as a TOML basic string.
-func tomlString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, "\\u%04X", r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }
 
 // notTooSlow fails an input that took more than 10 s (typical: 1 ms): a
