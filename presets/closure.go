@@ -35,6 +35,14 @@ type Closure struct {
 	// Skip are image directories the final image copies whole (a venv,
 	// node_modules): libraries inside them are not copied twice.
 	Skip []string
+	// Trees are dependency trees (a venv, node_modules) that are resolved
+	// like Entries and copied whole into the result without their foreign
+	// prebuilds (ELF files for another architecture or C library, which
+	// nothing loads: bcrypt's musl build in a glibc image), so the final
+	// image takes them from this stage (CopyClosure) and not from the
+	// install stage. The closure's JSON line in the build log counts the
+	// dropped files and bytes.
+	Trees []string
 	// Have names the final image's base (llbgen "image:<ref>" or a stage):
 	// libraries it already has are left out. Empty for scratch.
 	Have string
@@ -51,6 +59,9 @@ func (c Closure) Stage(t Target) llbgen.Stage {
 	mounts := []llbgen.Mount{{Target: "/target", From: c.From}}
 	for _, s := range c.Skip {
 		argv = append(argv, "--skip", s)
+	}
+	for _, d := range c.Trees {
+		argv = append(argv, "--tree", d)
 	}
 	if c.Have != "" {
 		argv = append(argv, "--have", "/base")
@@ -72,10 +83,22 @@ func (c Closure) Stage(t Target) llbgen.Stage {
 }
 
 // CopyClosure is the final-stage step that lays a Closure stage's result
-// over the image root.
+// (the libraries, and its Trees when it has some) over the image root.
 func CopyClosure(stage string) llbgen.Step {
 	return llbgen.Step{
 		Reason: "the shared libraries the programs load",
+		Copy:   &llbgen.Copy{From: stage, Src: []string{ClosureOut + "/"}, Dest: "/"},
+	}
+}
+
+// CopyClosureTrees is CopyClosure for a Closure with Trees: one step that
+// lays the dependency trees (foreign prebuilds dropped) and the libraries
+// they and the entries load over the image root. It carries the
+// descriptor key "deps", since the trees come from the dependency install.
+func CopyClosureTrees(stage, what string) llbgen.Step {
+	return llbgen.Step{
+		Reason: what + " without foreign prebuilds, and the shared libraries the programs load",
+		Key:    "deps",
 		Copy:   &llbgen.Copy{From: stage, Src: []string{ClosureOut + "/"}, Dest: "/"},
 	}
 }

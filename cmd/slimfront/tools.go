@@ -34,12 +34,16 @@ type closureSummary struct {
 
 // runClosure implements
 //
-//	slimfront closure --root DIR --platform linux/arm64 --out OUTDIR [--entries] [--drop-foreign] ENTRY...
+//	slimfront closure --root DIR --platform linux/arm64 --out OUTDIR [--entries] [--drop-foreign] [--tree DIR]... ENTRY...
 //
-// It copies into OUTDIR, at the same paths, the libraries and loaders the
-// ELF files at or under the ENTRY image paths load (elfdeps.Resolve), with
-// --entries the entries themselves, and with --drop-foreign without the
-// foreign prebuilds found in their dependency trees. It prints one JSON line
+// It copies into OUTDIR (created if missing, so an empty closure is an
+// empty directory), at the same paths, the libraries and loaders the ELF
+// files at or under the ENTRY and --tree image paths load (elfdeps.Resolve),
+// with --entries the entries themselves, and with --drop-foreign without the
+// foreign prebuilds found in their dependency trees. Each --tree DIR (a venv,
+// a node_modules) is resolved like an entry and copied whole without its
+// foreign prebuilds, whatever --entries says, so the image can take the
+// dependency tree from OUTDIR instead of from the install stage. It prints one JSON line
 // (files, bytes, links, foreign and dropped files and bytes) and returns 0,
 // or prints the problems on stderr and returns 1 (2 for usage errors).
 func runClosure(args []string, stdout, stderr io.Writer) int {
@@ -51,16 +55,17 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 	entries := fs.Bool("entries", false, "also copy the entries themselves (all their files)")
 	drop := fs.Bool("drop-foreign", false, "leave foreign prebuilds of dependency trees out of the entries copy (needs --entries)")
 	have := fs.String("have", "", "root of the base image the copy is laid over: libraries it already has are not copied")
-	var skip multiFlag
+	var skip, trees multiFlag
 	fs.Var(&skip, "skip", "image directory whose libraries reach the image another way (repeatable)")
+	fs.Var(&trees, "tree", "dependency tree (image directory) resolved and copied whole without its foreign prebuilds (repeatable)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: slimfront closure --root DIR --platform OS/ARCH --out OUTDIR [--entries] [--drop-foreign] [--have BASEROOT] [--skip DIR]... ENTRY...")
+		fmt.Fprintln(stderr, "usage: slimfront closure --root DIR --platform OS/ARCH --out OUTDIR [--entries] [--drop-foreign] [--have BASEROOT] [--skip DIR]... [--tree DIR]... [ENTRY...]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *rootDir == "" || *platform == "" || *out == "" || fs.NArg() == 0 || (*drop && !*entries) {
+	if *rootDir == "" || *platform == "" || *out == "" || fs.NArg()+len(trees) == 0 || (*drop && !*entries) {
 		fs.Usage()
 		return 2
 	}
@@ -69,12 +74,24 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "slimfront closure: %v\n", err)
 		return 2
 	}
-	c, err := elfdeps.Resolve(root, fs.Args(), elfdeps.Options{Platform: p})
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fmt.Fprintf(stderr, "slimfront closure: %v\n", err)
+		return 1
+	}
+	all := append(append([]string{}, fs.Args()...), trees...)
+	c, err := elfdeps.Resolve(root, all, elfdeps.Options{Platform: p})
+	var ee *elfdeps.Error
+	if errors.As(err, &ee) {
+		// the root is the builder the libraries come from: its dpkg
+		// database names the package of a library it lacks
+		fmt.Fprintln(stderr, startFailure(*rootDir, ee))
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "slimfront closure: %v\n", err)
 		return 1
 	}
-	o := elfdeps.CopyOptions{DropForeign: *drop, Skip: skip}
+	o := elfdeps.CopyOptions{DropForeign: *drop || len(trees) > 0, Skip: append(skip, trees...)}
 	if *have != "" {
 		if o.Have, err = elfdeps.OpenRoot(*have); err != nil {
 			fmt.Fprintf(stderr, "slimfront closure: --have: %v\n", err)
@@ -84,6 +101,7 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 	if *entries {
 		o.Entries = fs.Args()
 	}
+	o.Entries = append(o.Entries, trees...)
 	st, err := elfdeps.Copy(root, c, *out, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "slimfront closure: %v\n", err)
@@ -145,6 +163,19 @@ func runStartCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout)
 	return 0
+}
+
+// startFailure is the message for libraries that do not resolve in the
+// root dir: elfdeps.FormatStartFailure with each missing library's Debian
+// package from the dpkg database under dir (none named when it has none).
+func startFailure(dir string, e *elfdeps.Error) string {
+	providers := map[string]string{}
+	if db, err := elfdeps.LoadPackageDB(dir); err == nil {
+		for _, m := range e.Missing {
+			providers[m.Needed] = db.Provider(m.Needed, e.Platform)
+		}
+	}
+	return elfdeps.FormatStartFailure(e.Platform, e.WrongArch, e.Missing, providers)
 }
 
 func open(dir, platform string) (*elfdeps.Root, elfdeps.Platform, error) {

@@ -60,7 +60,7 @@ func TestClosureAndStartCheckSubcommands(t *testing.T) {
 	if rc := runClosure([]string{"--root", app, "--platform", "amd64", "--out", final, "--entries", "--drop-foreign", "/app", "/usr/bin/ls"}, &stdout, &stderr); rc != 1 {
 		t.Fatalf("closure in a root without libc: rc %d, want 1 (missing libraries)", rc)
 	}
-	if !strings.Contains(stderr.String(), "/usr/bin/ls: needs library libc.so.6") {
+	if !strings.Contains(stderr.String(), "/usr/bin/ls: needs libc.so.6, which is not in the image") {
 		t.Errorf("stderr: %s", stderr.String())
 	}
 

@@ -39,6 +39,14 @@ type Preset struct{}
 // New returns the Node preset.
 func New() Preset { return Preset{} }
 
+// nodeModules is the production dependency tree; every base takes it from
+// the closure stage (presets.Closure Trees), which leaves out foreign
+// prebuilds (another libc or architecture).
+const nodeModules = appDir + "/node_modules"
+
+// nodeModulesWhat names it in step reasons.
+const nodeModulesWhat = "production dependencies only, from the lockfile,"
+
 // Language returns "node", the descriptor's language value.
 func (Preset) Language() string { return "node" }
 
@@ -79,14 +87,12 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		image := base.DistrolessImage("nodejs" + version)
 		runtime := llbgen.Stage{Name: "runtime", Reason: "the distroless base, read by the closure for the libraries it already has",
 			Base: llbgen.Base{Image: image}, Where: llbgen.OnTarget}
-		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{appDir + "/node_modules"},
-			Skip: []string{appDir + "/node_modules"}, Have: runtime.Name}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: b.prodStage, Trees: []string{nodeModules}, Have: runtime.Name}.Stage(t)
 		plan.Stages = append(plan.Stages, runtime, libs)
 		final = llbgen.Stage{Name: "final", Reason: "distroless nodejs: node, glibc, libstdc++, CA certificates, tzdata, passwd, no shell",
-			Base: llbgen.Base{Image: image}, Steps: []llbgen.Step{presets.CopyClosure(libs.Name)}}
+			Base: llbgen.Base{Image: image}, Steps: []llbgen.Step{presets.CopyClosureTrees(libs.Name, nodeModulesWhat)}}
 	case base.Scratch:
-		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath, appDir + "/node_modules"},
-			Skip: []string{appDir + "/node_modules"}}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath}, Trees: []string{nodeModules}}.Stage(t)
 		plan.Stages = append(plan.Stages, libs)
 		final = scratchStage(b, uid, gid)
 	case base.Alpine:
@@ -94,13 +100,12 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		// toolchain stage (same platform) appends the user.
 		acc := base.AccountsFrom{Reason: "add the non-root user to alpine's account files",
 			Base: llbgen.Base{Stage: "toolchain"}, Where: llbgen.OnTarget, Get: base.CopyAlpineAccounts()}.Stage(uid, gid)
-		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath, appDir + "/node_modules"},
-			Skip: []string{appDir + "/node_modules"}}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath}, Trees: []string{nodeModules}}.Stage(t)
 		plan.Stages = append(plan.Stages, acc, libs)
 		final = llbgen.Stage{Name: "final", Reason: "alpine: " + base.Alpine.Description() + "; node without npm/yarn",
 			Base: llbgen.Base{Image: base.AlpineImage},
 			Steps: append(base.UseAccounts("the non-root user", uid, gid),
-				presets.CopyClosure(libs.Name),
+				presets.CopyClosureTrees(libs.Name, nodeModulesWhat),
 				llbgen.Step{Reason: "the node binary alone (npm, yarn and corepack stay in the builder)", Copy: &llbgen.Copy{From: "toolchain", Src: []string{b.nodePath}, Dest: nodeBin}},
 			)}
 	}
@@ -108,11 +113,6 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	final.Steps = append(final.Steps, llbgen.Step{
 		Reason: "preload: exit on SIGTERM/SIGINT when the app has no handler (node as PID 1 ignores them)",
 		File:   &llbgen.File{Path: signalsFile, Data: []byte(signalsJS), Mode: 0o644},
-	})
-	final.Steps = append(final.Steps, llbgen.Step{
-		Reason: "production dependencies only, from the lockfile",
-		Key:    "deps",
-		Copy:   &llbgen.Copy{From: b.prodStage, Src: []string{appDir + "/node_modules"}, Dest: appDir + "/node_modules"},
 	})
 	final.Steps = append(final.Steps, presets.Includes(app, appDir)...)
 	final.Steps = append(final.Steps, b.sourcesStep())

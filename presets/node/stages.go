@@ -234,7 +234,7 @@ func scratchStage(b *build, uid, gid int) llbgen.Stage {
 	return base.ScratchFinal{
 		Reason: "scratch: node, exactly its shared libraries, CA certificates and account files",
 		System: []llbgen.Step{
-			presets.CopyClosure("libs"),
+			presets.CopyClosureTrees("libs", nodeModulesWhat),
 			{Reason: "the node binary alone (npm, yarn and corepack stay in the builder)", Copy: &llbgen.Copy{From: "toolchain", Src: []string{b.nodePath}, Dest: nodeBin}},
 			ca,
 		},

@@ -62,6 +62,9 @@ type flavor struct {
 	alpine  bool
 }
 
+// venvWhat names the venv in step reasons.
+const venvWhat = "the virtualenv with the dependencies (no pip, setuptools or wheel)"
+
 func (f flavor) sitePackages() string {
 	return venv + "/lib/python" + f.version + "/site-packages"
 }
@@ -103,10 +106,10 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	case base.Distroless:
 		runtime := llbgen.Stage{Name: "runtime", Reason: "the distroless base, read by the closure for the libraries it already has",
 			Base: llbgen.Base{Image: fl.final}, Where: llbgen.OnTarget}
-		libs := presets.Closure{Name: "libs", From: deps.Name, Entries: []string{venv}, Skip: []string{venv}, Have: runtime.Name}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: deps.Name, Trees: []string{venv}, Have: runtime.Name}.Stage(t)
 		plan.Stages = append(plan.Stages, runtime, libs)
 		final = llbgen.Stage{Name: "final", Reason: "distroless python3: Debian's python3.13 at the builder's path, CA certificates, tzdata, no shell",
-			Base: llbgen.Base{Image: fl.final}, Steps: []llbgen.Step{presets.CopyClosure(libs.Name)}}
+			Base: llbgen.Base{Image: fl.final}, Steps: []llbgen.Step{presets.CopyClosureTrees(libs.Name, venvWhat)}}
 	case base.Alpine:
 		// python:<v>-alpine is not alpine:3.22: its own account files are
 		// read by running it (on the target platform).
@@ -124,17 +127,19 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		}
 	case base.Scratch:
 		rs := rootfsStage(fl)
-		libs := presets.Closure{Name: "libs", From: rs.Name, Skip: []string{venv},
-			Entries: []string{fl.python, rootfs + "/usr/lib/python" + fl.version + "/lib-dynload", venv}}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: rs.Name, Trees: []string{venv},
+			Entries: []string{fl.python, rootfs + "/usr/lib/python" + fl.version + "/lib-dynload"}}.Stage(t)
 		plan.Stages = append(plan.Stages, rs, libs)
 		final = scratchStage(rs.Name, libs.Name, uid, gid)
 	}
 	final.Where = llbgen.OnTarget
-	final.Steps = append(final.Steps, llbgen.Step{
-		Reason: "the virtualenv with the dependencies (no pip, setuptools or wheel), compiled",
-		Key:    "deps",
-		Copy:   &llbgen.Copy{From: deps.Name, Src: []string{venv}, Dest: venv},
-	})
+	if base.Base(app.Preset) == base.Alpine { // distroless and scratch take it from the closure (libs)
+		final.Steps = append(final.Steps, llbgen.Step{
+			Reason: venvWhat + ", compiled",
+			Key:    "deps",
+			Copy:   &llbgen.Copy{From: deps.Name, Src: []string{venv}, Dest: venv},
+		})
+	}
 	// [run] include needs no step: the whole context (minus VCS data and
 	// stale bytecode) is in /app already; IncludeChecks still verify the paths.
 	final.Steps = append(final.Steps, llbgen.Step{

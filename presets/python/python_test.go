@@ -124,7 +124,7 @@ func TestScratchImageHasTheClosureStep(t *testing.T) {
 	p := h.Plan(t, presettest.WithBase(apps["falcon"], "scratch"))
 	libs := presettest.Stage(t, p, "libs")
 	argv := strings.Join(libs.Steps[0].Run.Argv, " ")
-	if !strings.Contains(argv, "closure ") || !strings.HasSuffix(argv, " /usr/bin/python3.13 "+rootfs+"/usr/lib/python3.13/lib-dynload "+venv) {
+	if !strings.Contains(argv, "closure ") || !strings.Contains(argv, " --tree "+venv+" ") || !strings.HasSuffix(argv, " /usr/bin/python3.13 "+rootfs+"/usr/lib/python3.13/lib-dynload") {
 		t.Errorf("no closure of the interpreter, lib-dynload and the venv: %s", argv)
 	}
 	if m := libs.Steps[0].Run.Mounts; len(m) != 1 || m[0].From != "rootfs" {

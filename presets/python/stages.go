@@ -352,15 +352,15 @@ func rootfsStage(fl flavor) llbgen.Stage {
 }
 
 // scratchStage is an empty image plus the system files assembled in the
-// stage from (interpreter, stdlib, CA bundle, tzdata), the shared libraries
-// collected by the closure stage libs, the
+// stage from (interpreter, stdlib, CA bundle, tzdata), the venv and the
+// shared libraries collected by the closure stage libs (its Trees), the
 // account files of the non-root user and nsswitch.conf.
 func scratchStage(from, libs string, uid, gid int) llbgen.Stage {
 	return base.ScratchFinal{
 		Reason: "scratch: the interpreter, its libraries, the venv and the app; no shell",
 		System: []llbgen.Step{
 			{Reason: "interpreter, stdlib, CA certificates, tzdata", Copy: &llbgen.Copy{From: from, Src: []string{rootfs}, Dest: "/"}},
-			presets.CopyClosure(libs),
+			presets.CopyClosureTrees(libs, venvWhat+", compiled,"),
 		},
 		Etc:    []llbgen.Step{{Reason: "name lookups from /etc/hosts, then DNS", File: &llbgen.File{Path: "/etc/nsswitch.conf", Data: []byte("hosts: files dns\n"), Mode: 0o644}}},
 	}.Stage(uid, gid)
