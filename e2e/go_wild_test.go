@@ -39,7 +39,7 @@ func TestGoVendoredModuleVersionStampAndWorker(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ep := images[0].Config.Config.Entrypoint; len(ep) != 1 || ep[0] != "/app/worker" || !images[0].Has("app/worker") || images[0].Has("app/server") {
+		if ep := images[0].Config.Config.Entrypoint; len(ep) != 1 || ep[0] != "/app/worker" || !images[0].Has("app/worker") || images[0].Has("app/app") {
 			t.Errorf("entrypoint %q: want /app/worker only", ep)
 		}
 		body := runImage(t, tar).get(t, "/")

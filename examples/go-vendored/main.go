@@ -1,4 +1,4 @@
-// server answers with a greeting from a vendored internal module and the
+// The server answers with a greeting from a vendored internal module and the
 // version stamped at build time (-X main.version).
 package main
 
