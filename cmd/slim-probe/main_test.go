@@ -42,7 +42,7 @@ func TestRun(t *testing.T) {
 		{[]string{"/ok?verbose=1"}, port, 0},
 		{[]string{"/fail"}, port, 1},
 		{[]string{"/missing"}, port, 1}, // 404
-		{[]string{"ok"}, port, 1},      // not a path
+		{[]string{"ok"}, port, 1},       // not a path
 		{[]string{"/ok", "/fail"}, port, 1},
 		{[]string{"/o k"}, port, 1},
 		{[]string{"/ok"}, "", 1},
