@@ -69,6 +69,8 @@ type Build struct {
 type Run struct {
 	Include  []string // cleaned relative paths copied into the image
 	Packages []string // runtime system packages
+	// Healthcheck is the container health check; nil when not given.
+	Healthcheck *Healthcheck
 }
 
 // Range returns the source range of a key path such as "entrypoint",

@@ -11,7 +11,7 @@ import (
 var (
 	topKeys   = []string{"build", "deps", "entrypoint", "env", "language", "port", "preset", "run", "size_budget", "user", "version", "workdir"}
 	buildKeys = []string{"env", "ldflags", "packages", "script", "secrets", "ssh", "tags"}
-	runKeys   = []string{"include", "packages"}
+	runKeys   = []string{"healthcheck", "include", "packages"}
 )
 
 // checker validates a decoded document and collects problems.
@@ -124,6 +124,7 @@ func (c *checker) app(doc map[string]any, a *App) {
 			c.run(t, &a.Run)
 		}
 	}
+	c.healthcheckNeedsPort(a)
 }
 
 func (c *checker) build(t map[string]any, b *Build) {
@@ -170,6 +171,9 @@ func (c *checker) run(t map[string]any, r *Run) {
 	}
 	if v, ok := t["packages"]; ok {
 		r.Packages = c.packages("run.packages", v)
+	}
+	if v, ok := t["healthcheck"]; ok {
+		r.Healthcheck = c.healthcheck(v)
 	}
 }
 
