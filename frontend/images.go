@@ -45,8 +45,11 @@ func (s *imageSource) Image(ctx context.Context, ref string, p ocispecs.Platform
 		}
 	}
 	if ref == presets.ToolImage && s.self != "" {
-		if _, err := reference.ParseNormalizedNamed(s.self); err == nil {
-			ref = s.self
+		// the `# syntax=` value is often untagged ("org/slimfront"): the
+		// resolver needs a tag or digest, so default to :latest as
+		// BuildKit does when it pulls the frontend
+		if n, err := reference.ParseNormalizedNamed(s.self); err == nil {
+			ref = reference.TagNameOnly(n).String()
 		}
 	}
 	prefix := "[internal]"
