@@ -71,6 +71,13 @@ func Format(p Plan) string {
 	if len(c.Labels) > 0 {
 		fmt.Fprintf(&b, "  LABEL %s\n", kvs(c.Labels))
 	}
+	if h := c.Healthcheck; h != nil {
+		flags := h.Flags()
+		if flags != "" {
+			flags += " "
+		}
+		fmt.Fprintf(&b, "  HEALTHCHECK %sCMD %q\n", flags, h.Argv)
+	}
 	for _, ch := range p.Checks {
 		fmt.Fprintf(&b, "check %s exists (%s)\n", ch.Path, ch.Key)
 	}

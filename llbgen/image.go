@@ -66,6 +66,15 @@ func imageConfig(base *dockerspec.DockerOCIImage, plan Plan, opt Options) *docke
 	if c.StopSignal != "" {
 		img.Config.StopSignal = c.StopSignal
 	}
+	if h := c.Healthcheck; h != nil {
+		img.Config.Healthcheck = &dockerspec.HealthcheckConfig{
+			Test:        append([]string{"CMD"}, h.Argv...),
+			Interval:    h.Interval,
+			Timeout:     h.Timeout,
+			StartPeriod: h.StartPeriod,
+			Retries:     h.Retries,
+		}
+	}
 
 	var created *time.Time
 	if opt.Epoch != nil {

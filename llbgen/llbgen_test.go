@@ -294,3 +294,27 @@ func TestValidateKeepsVerifyStagesOutOfTheImage(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestHealthcheckGoesIntoTheImageConfigInExecForm(t *testing.T) {
+	plan := samplePlan()
+	plan.Image.Healthcheck = &Healthcheck{Argv: []string{"/probe", "/healthz"}, Interval: 10 * time.Second, Timeout: 2 * time.Second, StartPeriod: time.Minute, Retries: 4}
+	res, _, _ := render(t, plan, amd64)
+	h := res.Image.Config.Healthcheck
+	if h == nil {
+		t.Fatal("no Healthcheck in the image config")
+	}
+	if strings.Join(h.Test, " ") != "CMD /probe /healthz" || h.Interval != 10*time.Second || h.Timeout != 2*time.Second || h.StartPeriod != time.Minute || h.Retries != 4 {
+		t.Errorf("healthcheck %+v", h)
+	}
+	if got := Format(plan); !strings.Contains(got, `HEALTHCHECK --interval=10s --timeout=2s --start-period=1m0s --retries=4 CMD ["/probe" "/healthz"]`) {
+		t.Errorf("Format:\n%s", got)
+	}
+	res, _, _ = render(t, samplePlan(), amd64)
+	if res.Image.Config.Healthcheck != nil {
+		t.Errorf("a plan without a health check got %+v", res.Image.Config.Healthcheck)
+	}
+	plan.Image.Healthcheck = &Healthcheck{}
+	if err := Validate(plan); err == nil || !strings.Contains(err.Error(), "health check has an empty argv") {
+		t.Errorf("Validate of an empty health check: %v", err)
+	}
+}

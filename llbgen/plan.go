@@ -1,5 +1,11 @@
 package llbgen
 
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
 // A Plan is the whole build in language-free terms: ordered stages, each a
 // base plus steps, and the configuration of the final image. Presets produce
 // Plans; llbgen renders them to LLB; other renderers (Dockerfile, summaries)
@@ -145,6 +151,45 @@ type ImageConfig struct {
 	Ports      []string // "8080/tcp"
 	Labels     []KV
 	StopSignal string
+	// Healthcheck is the container health check; nil keeps the base
+	// image's (none of slimfront's bases has one).
+	Healthcheck *Healthcheck
+}
+
+// Healthcheck is the image's container health check: what Docker's
+// HEALTHCHECK instruction stores in the image config (Config.Healthcheck,
+// moby/docker-image-spec HealthcheckConfig), always in exec form, so it
+// needs no shell in the image. Docker, Compose, Swarm and Nomad's docker
+// driver run it; Kubernetes ignores it.
+type Healthcheck struct {
+	// Argv is the command, run in the container without a shell: the
+	// config's Test is ["CMD", Argv...]. Exit 0 is healthy, 1 unhealthy.
+	Argv []string
+	// Interval, Timeout and StartPeriod are durations; 0 keeps the
+	// runtime's default (Docker: 30s, 30s, 0s).
+	Interval, Timeout, StartPeriod time.Duration
+	// Retries is how many consecutive failures make the container
+	// unhealthy; 0 keeps the runtime's default (Docker: 3).
+	Retries int
+}
+
+// Flags renders the timing as HEALTHCHECK options in Dockerfile syntax
+// ("--interval=10s --retries=5"), only the ones that are set, in the
+// order Docker documents them; "" when none is.
+func (h Healthcheck) Flags() string {
+	var f []string
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"interval", h.Interval}, {"timeout", h.Timeout}, {"start-period", h.StartPeriod}} {
+		if d.v != 0 {
+			f = append(f, "--"+d.name+"="+d.v.String())
+		}
+	}
+	if h.Retries != 0 {
+		f = append(f, "--retries="+strconv.Itoa(h.Retries))
+	}
+	return strings.Join(f, " ")
 }
 
 // PathCheck names a path the build context must contain.

@@ -87,6 +87,9 @@ func Validate(p Plan) error {
 		seen[s.Name] = true
 		verify[s.Name] = s.Verify
 	}
+	if h := p.Image.Healthcheck; h != nil && (len(h.Argv) == 0 || h.Argv[0] == "") {
+		errs = append(errs, errors.New("image health check has an empty argv"))
+	}
 	return errors.Join(errs...)
 }
 

@@ -29,6 +29,7 @@ var BuildArgs = []BuildArg{
 	{Name: "SLIM_PRESET", Key: "preset", Description: "final image base, overrides the descriptor's preset (scratch, distroless, alpine)"},
 	{Name: "SLIM_VERSION", Key: "version", Description: "toolchain version, overrides the descriptor's version"},
 	{Name: "SLIM_ENTRYPOINT", Key: "entrypoint", Description: "the program to build and run (Go: a main package such as ./cmd/worker), overrides the descriptor's entrypoint"},
+	{Name: DebugBuildArg, Description: "1: the debug variant, the same image plus a busybox shell at /busybox (label dev.slimfront.debug=true); never the default"},
 	{Name: "SLIM_SOURCE", Description: "org.opencontainers.image.source label (default: buildx's git remote)"},
 	{Name: "SLIM_REVISION", Description: "org.opencontainers.image.revision label (default: buildx's git commit)"},
 	{Name: "SOURCE_DATE_EPOCH", Description: "seconds since 1970 for reproducible timestamps and the created label"},
@@ -95,8 +96,10 @@ type Loaded struct {
 // platform and that the language supports the base, and plans every target.
 //
 // Errors: a *descriptor.Error (located at the file's line and key) for a bad
-// descriptor, an unsupported language/base pair or a version the base
-// cannot provide; a plain error naming the platform for a non-Linux target.
+// descriptor, an unsupported language/base pair, a version the base
+// cannot provide or a health-check probe the target has none of; a plain
+// error naming the platform for a non-Linux target, or the build arg for a
+// bad SLIM_DEBUG value.
 // Plans are made sequentially; the returned values are never shared with
 // another Load.
 func (r *Registry) Load(req Request) (*Loaded, error) {
@@ -107,6 +110,10 @@ func (r *Registry) Load(req Request) (*Loaded, error) {
 		return nil, err
 	}
 	app := r.withDefaults(parsed)
+	debug, err := parseDebug(req.BuildArgs)
+	if err != nil {
+		return nil, err
+	}
 	build := platforms.Normalize(req.Build)
 	targets := req.Targets
 	if len(targets) == 0 {
@@ -120,7 +127,7 @@ func (r *Registry) Load(req Request) (*Loaded, error) {
 				return nil, fmt.Errorf("platform %s is not supported: slimfront builds Linux images (e.g. --platform linux/amd64,linux/arm64)", platforms.Format(p))
 			}
 		}
-		t := Target{Build: build, Platform: p}
+		t := Target{Build: build, Platform: p, Debug: debug}
 		plan, err := r.Plan(app, t)
 		if err != nil {
 			return nil, err

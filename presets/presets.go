@@ -17,6 +17,10 @@ import (
 type Target struct {
 	Build    ocispecs.Platform // where compilers run
 	Platform ocispecs.Platform // what the image is for
+	// Debug asks for the debug variant (build arg SLIM_DEBUG=1): the same
+	// image plus a busybox shell, applied by Registry.Plan for every
+	// language (base.Debug); presets ignore it.
+	Debug bool
 }
 
 // Preset knows how to build one language on each base it supports.
@@ -83,7 +87,10 @@ func (r *Registry) Options(overrides map[string]string) descriptor.Options {
 	return descriptor.Options{Languages: r.Languages(), Presets: base.Names(r.Bases()), Overrides: overrides}
 }
 
-// Plan validates the language/base pair and asks the preset for a Plan.
+// Plan validates the language/base pair, asks the preset for a Plan and
+// applies what every language shares: the `[run] healthcheck` (image
+// config and, for an HTTP path, the probe; withHealthcheck), the debug
+// variant when t.Debug is set (base.Debug) and the start check.
 func (r *Registry) Plan(app *descriptor.App, t Target) (llbgen.Plan, error) {
 	p, ok := r.Lookup(app.Language)
 	if !ok {
@@ -96,7 +103,10 @@ func (r *Registry) Plan(app *descriptor.App, t Target) (llbgen.Plan, error) {
 	if err != nil {
 		return plan, err
 	}
-	return withStartCheck(plan, t), nil
+	if plan, err = withHealthcheck(plan, app, t); err != nil {
+		return plan, err
+	}
+	return withStartCheck(withDebug(plan, t), t), nil
 }
 
 // DefaultBase is the preset used when the descriptor names none: distroless

@@ -270,6 +270,14 @@ func writeImage(b *strings.Builder, c llbgen.ImageConfig) {
 	if c.StopSignal != "" {
 		fmt.Fprintf(b, "STOPSIGNAL %s\n", c.StopSignal)
 	}
+	if h := c.Healthcheck; h != nil {
+		// exec form (CMD [...]): the image has no shell for CMD-SHELL
+		flags := h.Flags()
+		if flags != "" {
+			flags += " "
+		}
+		fmt.Fprintf(b, "HEALTHCHECK %sCMD %s\n", flags, jsonArray(h.Argv))
+	}
 	if c.Entrypoint != nil {
 		fmt.Fprintf(b, "ENTRYPOINT %s\n", jsonArray(c.Entrypoint))
 	}

@@ -102,3 +102,30 @@ func TestVerifyStagesFollowTheImageAndTheImageStaysTheDefaultTarget(t *testing.T
 		t.Errorf("the last stage (the default target) must be the image:\n%s", got)
 	}
 }
+
+func TestHealthcheckRendersInExecFormWithItsTiming(t *testing.T) {
+	reg := all.Registry()
+	src := "language = \"go\"\nentrypoint = \".\"\ndeps = [\"go.mod\"]\npreset = \"scratch\"\nport = 8080\n[run.healthcheck]\npath = \"/healthz\"\ninterval = \"15s\"\nretries = 2\n"
+	loaded, err := reg.Load(presets.Request{File: "slim.toml", Source: []byte(src),
+		Build:   ocispecs.Platform{OS: "linux", Architecture: "amd64"},
+		Targets: []ocispecs.Platform{{OS: PortableOS, Architecture: PortableArch}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Render(loaded.Plans[0], Options{Source: "slim.toml", Portable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"FROM --platform=$BUILDPLATFORM docker.io/org/slimfront:latest AS slim-probe\n",
+		`COPY --from=slim-probe --chmod=755 ["/usr/libexec/slimfront/$TARGETOS/$TARGETARCH/slim-probe","/usr/local/bin/slim-probe"]`,
+		`HEALTHCHECK --interval=15s --retries=2 CMD ["/usr/local/bin/slim-probe","/healthz"]`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	if h, e := strings.Index(got, "HEALTHCHECK"), strings.Index(got, "ENTRYPOINT"); h < 0 || h > e {
+		t.Errorf("HEALTHCHECK belongs to the image config, before ENTRYPOINT:\n%s", got)
+	}
+}
