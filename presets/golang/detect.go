@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/slimfront/slimfront/presets"
+	"golang.org/x/mod/modfile"
 )
 
 // Info describes Go to slim init and bench: an app with a go.mod, sources
@@ -74,7 +75,7 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 			for _, m := range pick {
 				opts = append(opts, packagePath(m))
 			}
-			return nil, fmt.Errorf("%s has several main packages: %s; choose one with --entrypoint, e.g. slim init --entrypoint %s", dir, strings.Join(opts, ", "), opts[0])
+			return nil, fmt.Errorf("%s has several main packages: %s; choose one with --entrypoint, e.g. slim init --entrypoint %s (the same slim.toml builds the others with --build-arg SLIM_ENTRYPOINT=%s)", dir, strings.Join(opts, ", "), opts[0], opts[len(opts)-1])
 		}
 	}
 	d.Path = packagePath(main)
@@ -92,7 +93,104 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 		note += fmt.Sprintf(" (go.mod says go %s)", m[1])
 	}
 	d.Notes = append(d.Notes, note)
+	more, err := moduleNotes(dir, main)
+	if err != nil {
+		return nil, err
+	}
+	d.Notes = append(d.Notes, more...)
 	return d, nil
+}
+
+// moduleNotes reads go.mod and go.work in dir with golang.org/x/mod/modfile
+// and returns slim init's notes about them, or an error naming file:line
+// for a local replace (or go.work use) directory outside dir, which no
+// build of dir can read. It also notes vendor/modules.txt (the build
+// downloads nothing and uses -mod=vendor) and a package of the module
+// (vendor/ included) importing "C", whose build needs CGO_ENABLED = "1".
+func moduleNotes(dir, main string) ([]string, error) {
+	var notes []string
+	check := func(file string, line int, what, p string) error {
+		if !modfile.IsDirectoryPath(p) {
+			return nil
+		}
+		abs := filepath.Join(dir, filepath.FromSlash(p))
+		if filepath.IsAbs(filepath.FromSlash(p)) {
+			abs = filepath.FromSlash(p)
+		}
+		if rel, err := filepath.Rel(dir, abs); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("%s:%d: %s => %s: the directory is outside %s, the build context; move the module inside it or vendor it (go mod vendor)", file, line, what, p, dir)
+		}
+		return nil
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
+		f, err := modfile.Parse("go.mod", data, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range f.Replace {
+			if err := check("go.mod", r.Syntax.Start.Line, "replace "+r.Old.Path, r.New.Path); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "go.work")); err == nil {
+		f, err := modfile.ParseWork("go.work", data, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range f.Use {
+			if err := check("go.work", u.Syntax.Start.Line, "use", u.Path); err != nil {
+				return nil, err
+			}
+		}
+		for _, r := range f.Replace {
+			if err := check("go.work", r.Syntax.Start.Line, "replace "+r.Old.Path, r.New.Path); err != nil {
+				return nil, err
+			}
+		}
+		notes = append(notes, "# go.work: every module it uses is built from this context (their go.mod files are copied before the download)")
+	}
+	if presets.IsFile(filepath.Join(dir, "vendor", "modules.txt")) {
+		notes = append(notes, "# vendor/modules.txt: the build uses the vendored modules (-mod=vendor) and downloads nothing")
+	}
+	if pkg := cgoPackage(dir); pkg != "" {
+		notes = append(notes, fmt.Sprintf(`# %s imports "C": add [build.env] CGO_ENABLED = "1" if %s uses it (the build fails and says so otherwise)`, pkg, packagePath(main)))
+	}
+	return notes, nil
+}
+
+// importC matches a cgo import (import "C"), alone or in an import block.
+var importC = regexp.MustCompile(`(?m)^\s*(import\s+)?"C"\s*$`)
+
+// cgoPackage returns the first directory (relative, slash-separated) under
+// dir with a non-test .go file importing "C", vendor/ included and nested
+// modules left out; "" when there is none. The walk stops after 20000 files.
+func cgoPackage(dir string) string {
+	found, visited := "", 0
+	filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if e.IsDir() {
+			if p != dir && ((presets.SkipDir(e.Name()) && e.Name() != "vendor") || presets.IsFile(filepath.Join(p, "go.mod"))) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if visited++; visited > 20000 {
+			return filepath.SkipAll
+		}
+		if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		if importC.Match(presets.ReadHead(p)) {
+			rel, _ := filepath.Rel(dir, filepath.Dir(p))
+			found = filepath.ToSlash(rel)
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
 }
 
 // mainPackages lists the directories (relative, slash-separated, "." for

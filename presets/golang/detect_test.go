@@ -75,3 +75,35 @@ func TestDetectFailsWithoutOneMainPackage(t *testing.T) {
 		}
 	}
 }
+
+func TestDetectNotesVendorWorkspaceAndCgo(t *testing.T) {
+	d, err := Preset{}.Detect(detectTree(t, map[string]string{
+		"go.mod":                    "module x\n\ngo 1.24\n\nreplace example.com/lib => ./lib\n",
+		"go.work":                   "go 1.24\n\nuse (\n\t.\n\t./lib\n)\n",
+		"lib/go.mod":                "module example.com/lib\n",
+		"main.go":                   "package main\n",
+		"vendor/modules.txt":        "# example.com/c v1.0.0\n",
+		"vendor/example.com/c/c.go": "package c\n\n// #include <stdio.h>\nimport \"C\"\n",
+	}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(d.Notes, "\n")
+	for _, want := range []string{"# go.work: every module it uses", "# vendor/modules.txt: the build uses the vendored modules", `# vendor/example.com/c imports "C": add [build.env] CGO_ENABLED = "1"`} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes %q lack %q", notes, want)
+		}
+	}
+}
+
+func TestDetectRefusesALocalReplaceOutsideTheContext(t *testing.T) {
+	for name, files := range map[string]map[string]string{
+		"go.mod:5: replace example.com/lib => ../lib": {"go.mod": "module x\n\ngo 1.24\n\nreplace example.com/lib => ../lib\n", "main.go": "package main\n"},
+		"go.work:5: use => ../shared":                 {"go.mod": "module x\n", "go.work": "go 1.24\n\nuse (\n\t.\n\t../shared\n)\n", "main.go": "package main\n"},
+	} {
+		_, err := Preset{}.Detect(detectTree(t, files), "")
+		if err == nil || !strings.Contains(err.Error(), name+": the directory is outside") {
+			t.Errorf("err = %v, want %q", err, name)
+		}
+	}
+}
