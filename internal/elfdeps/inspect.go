@@ -102,6 +102,38 @@ func sniffELF(hostPath string) bool {
 	return string(b[:]) == elf.ELFMAG
 }
 
+// otherOSModule names the format of a native module built for another
+// operating system ("Mach-O (macOS)", "PE (Windows)") when the host file at
+// hostPath has a native-module extension (.node, .so, .dylib, .dll, .pyd)
+// and starts with that format's magic number (Mach-O: 0xfeedface,
+// 0xfeedfacf or a fat header 0xcafebabe, either byte order; PE: "MZ"); ""
+// otherwise. Packages such as bcrypt ship such prebuilds next to the Linux
+// ones; no Linux loader opens them.
+func otherOSModule(hostPath string) string {
+	switch strings.ToLower(path.Ext(hostPath)) {
+	case ".node", ".so", ".dylib", ".dll", ".pyd":
+	default:
+		return ""
+	}
+	f, err := os.Open(hostPath)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var b [4]byte
+	if _, err := io.ReadFull(f, b[:]); err != nil {
+		return ""
+	}
+	switch string(b[:]) {
+	case "\xfe\xed\xfa\xce", "\xce\xfa\xed\xfe", "\xfe\xed\xfa\xcf", "\xcf\xfa\xed\xfe", "\xca\xfe\xba\xbe", "\xbe\xba\xfe\xca":
+		return "Mach-O (macOS)"
+	}
+	if b[0] == 'M' && b[1] == 'Z' {
+		return "PE (Windows)"
+	}
+	return ""
+}
+
 func inspectFile(f *os.File, canon string) (info *Info, err error) {
 	var magic [4]byte
 	if _, err := f.ReadAt(magic[:], 0); err != nil || string(magic[:]) != elf.ELFMAG {

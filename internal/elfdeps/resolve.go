@@ -423,7 +423,19 @@ func (r *resolver) walk(dir string, skip func(string) bool) error {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || !sniffELF(hp) {
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		if !sniffELF(hp) {
+			if r.inDependencyTree(img) {
+				if kind := otherOSModule(hp); kind != "" {
+					fi, err := d.Info()
+					if err != nil {
+						return err
+					}
+					r.foreign = append(r.foreign, Foreign{Path: img, Size: fi.Size(), Reason: kind + ", target is Linux"})
+				}
+			}
 			return nil
 		}
 		info, err := r.info(img)

@@ -1,0 +1,40 @@
+package elfdeps
+
+import "testing"
+
+// Prebuilds for macOS and Windows next to the Linux ones (bcrypt ships
+// darwin-*/bcrypt.node and win32-*/bcrypt.node) are foreign in a
+// dependency tree; files that merely start with "MZ" but are not native
+// modules, and such modules outside dependency trees, are left alone.
+func TestOtherOSModulesInDependencyTreesAreForeign(t *testing.T) {
+	dir := t.TempDir()
+	put(t, dir, "app/node_modules/x/prebuilds/darwin-arm64/x.node", []byte("\xcf\xfa\xed\xfe\x0c\x00\x00\x01rest"), 0o644)
+	put(t, dir, "app/node_modules/x/prebuilds/win32-x64/x.node", []byte("MZ\x90\x00rest"), 0o644)
+	put(t, dir, "app/node_modules/x/README.md", []byte("MZ is not a module\n"), 0o644)
+	put(t, dir, "app/lib/other.dylib", []byte("\xcf\xfa\xed\xfe\x0c\x00\x00\x01rest"), 0o644)
+	root, err := OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := ParsePlatform("linux/amd64")
+	c, err := Resolve(root, []string{"/app"}, Options{Platform: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range c.Foreign {
+		got[f.Path] = f.Reason
+	}
+	want := map[string]string{
+		"/app/node_modules/x/prebuilds/darwin-arm64/x.node": "Mach-O (macOS), target is Linux",
+		"/app/node_modules/x/prebuilds/win32-x64/x.node":    "PE (Windows), target is Linux",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("foreign: %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+}
