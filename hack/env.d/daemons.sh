@@ -10,11 +10,13 @@ set -euo pipefail
 
 TESTENV=$BIN/slim-testenv
 
-# testenv_bin: (re)build $TESTENV when its sources, go.mod or go.sum changed (stamp: a hash of them).
+# testenv_bin: (re)build $TESTENV when its sources (not tests), go.mod or go.sum changed (stamp: their hash).
 testenv_bin() {
-	local v tmp
-	v=$(cat "$REPO_DIR/go.mod" "$REPO_DIR/go.sum" "$REPO_DIR"/internal/testenv/*.go "$REPO_DIR"/hack/testenv/*.go |
-		sha256sum | cut -c1-16)
+	local v tmp f srcs=("$REPO_DIR/go.mod" "$REPO_DIR/go.sum")
+	for f in "$REPO_DIR"/internal/testenv/*.go "$REPO_DIR"/hack/testenv/*.go; do
+		[[ $f == *_test.go ]] || srcs+=("$f")
+	done
+	v=$(cat "${srcs[@]}" | sha256sum | cut -c1-16)
 	[[ -x $TESTENV && -f $BIN/.slim-testenv.version && $(<"$BIN/.slim-testenv.version") == "$v" ]] && return 0
 	log "building $TESTENV (hack/testenv)"
 	mkdir -p "$BIN"
