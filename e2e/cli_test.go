@@ -15,7 +15,7 @@ import (
 
 	"github.com/slimfront/slimfront/internal/cli/cirecipe"
 	"github.com/slimfront/slimfront/internal/ocitar"
-	"github.com/slimfront/slimfront/presets"
+	slimpresets "github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/all"
 )
 
@@ -169,7 +169,7 @@ func TestCIRecipesBuildLocally(t *testing.T) {
 			t.Fatalf("%s: %v", b.Recipe, err)
 		}
 		var args []string
-		for _, a := range presets.BuildArgs {
+		for _, a := range slimpresets.BuildArgs {
 			if v, ok := b.BuildArgs[a.Name]; ok {
 				args = append(args, "--build-arg", a.Name+"="+v)
 			}
