@@ -96,11 +96,11 @@ func sourceInfo(sm *llb.SourceMap) *pb.SourceInfo {
 // buildArgs are the request's --build-arg values; opts are the frontend
 // options (buildx passes its git info as vcs:source and vcs:revision).
 //
-// Values: SLIM_PRESET and SLIM_VERSION show the descriptor's key after
-// defaults and build-arg overrides (an unset version shows empty: the
-// language's default applies); SLIM_SOURCE and SLIM_REVISION the label
-// value (build arg, else buildx's git info); SOURCE_DATE_EPOCH the build
-// arg. Locations point at the descriptor line that sets the value, when
+// Values: build args that override a descriptor key (SLIM_PRESET,
+// SLIM_VERSION, SLIM_ENTRYPOINT) show that key after defaults and build-arg
+// overrides (an unset version shows empty: the language's default
+// applies); SLIM_SOURCE and SLIM_REVISION the label value (build arg, else
+// buildx's git info); any other (SOURCE_DATE_EPOCH) the build arg. Locations point at the descriptor line that sets the value, when
 // one does (a build-arg override has none).
 func outlineOf(l *presets.Loaded, buildArgs, opts map[string]string) *outline.Outline {
 	app := l.App
@@ -108,11 +108,8 @@ func outlineOf(l *presets.Loaded, buildArgs, opts map[string]string) *outline.Ou
 	vcs := map[string]string{"SLIM_SOURCE": "vcs:source", "SLIM_REVISION": "vcs:revision"}
 	for _, a := range presets.BuildArgs {
 		arg := outline.Arg{Name: a.Name, Description: a.Description, Value: buildArgs[a.Name]}
-		switch a.Key {
-		case "preset":
-			arg.Value = app.Preset
-		case "version":
-			arg.Value = app.Version
+		if a.Key != "" {
+			arg.Value = keyValue(app, a.Key)
 		}
 		if arg.Value == "" && vcs[a.Name] != "" {
 			arg.Value = opts[vcs[a.Name]]
@@ -143,6 +140,23 @@ func outlineOf(l *presets.Loaded, buildArgs, opts map[string]string) *outline.Ou
 		}
 	}
 	return o
+}
+
+// keyValue is the value of a descriptor key a build arg overrides, as the
+// build uses it (after defaults and overrides), "" when it is not set.
+func keyValue(app *descriptor.App, key string) string {
+	switch key {
+	case "preset":
+		return app.Preset
+	case "version":
+		return app.Version
+	case "entrypoint":
+		if len(app.Entrypoint.Argv) > 0 {
+			return strings.Join(app.Entrypoint.Argv, " ")
+		}
+		return app.Entrypoint.Path
+	}
+	return ""
 }
 
 // targetsOf is the one target a descriptor has (BuildKit's

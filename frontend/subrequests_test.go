@@ -207,3 +207,21 @@ func TestTargetsIsOneDefaultTargetOnTheFinalBase(t *testing.T) {
 		}
 	}
 }
+
+func TestOutlineShowsTheEntrypointTheBuildUses(t *testing.T) {
+	name := presets.BuildArgFor("entrypoint")
+	if name == "" {
+		t.Skip("no build arg overrides the entrypoint")
+	}
+	for args, want := range map[string]string{"": "cmd/server", "./cmd/worker": "cmd/worker"} {
+		_, l, err := loadForTest(t, "language = \"go\"\nentrypoint = \"./cmd/server\"\n", map[string]string{name: args})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range outlineOf(l, map[string]string{name: args}, nil).Args {
+			if a.Name == name && a.Value != want {
+				t.Errorf("%s=%q: value %q, want %q", name, args, a.Value, want)
+			}
+		}
+	}
+}
