@@ -38,7 +38,7 @@ func TestModulesDownloadBeforeSourcesAreCopied(t *testing.T) {
 	for _, s := range plan.Stages[0].Steps {
 		order = append(order, llbgen.Describe(s))
 	}
-	want := []string{"COPY go.mod go.sum /src/", "COPY . /src/", "RUN sh -c", "COPY . /src/"}
+	want := []string{"COPY go.mod go.sum /src/", "COPY . /src/", "RUN sh -c", "COPY . /src/", "RUN sh -c", "RUN go build"}
 	for i, w := range want {
 		if !strings.HasPrefix(order[i], w) {
 			t.Fatalf("build steps %q, want prefix %q", order, want)

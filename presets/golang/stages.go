@@ -65,21 +65,6 @@ fi
 exec go mod download
 `
 
-// buildScript runs `go build` with the arguments given ($1 is the main
-// package, the rest are the flags): with vendor/modules.txt it adds
-// -mod=vendor and GOPROXY=off, so the vendored sources are the only
-// sources (an inconsistent vendor directory is then go's own "inconsistent
-// vendoring" error, naming the module) and nothing is fetched. check is
-// run before the build (cgoCheck, or "").
-func buildScript(check string) string {
-	return `set -eu
-pkg=$1; shift
-mod=
-if [ -f vendor/modules.txt ]; then mod=-mod=vendor; export GOPROXY=off; fi
-` + check + `exec go build $mod "$@" "$pkg"
-`
-}
-
 // buildStage downloads modules from the dependency manifests alone, then
 // copies the sources and compiles for the target on the build platform:
 // CGO_ENABLED=0 (static) unless cgo is on, then with cgoEnv's compiler
@@ -95,7 +80,10 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 		{Key: "GOOS", Value: p.OS},
 		{Key: "GOARCH", Value: p.Architecture},
 		{Key: "GOTOOLCHAIN", Value: "local"},
-		{Key: "GOFLAGS", Value: "-mod=readonly"},
+		// No GOFLAGS=-mod=...: the go command's default is -mod=readonly,
+		// or -mod=vendor when vendor/modules.txt exists (go help
+		// modules, "Vendoring"), which is what a vendored app needs: an
+		// inconsistent vendor/ is then go's "inconsistent vendoring" error.
 	}
 	switch {
 	case p.Architecture == "arm" && p.Variant != "":
@@ -146,7 +134,8 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 		llbgen.Step{Reason: "every go.mod/go.sum/go.work of the context and vendor/modules.txt: local replace and workspace modules resolve without listing them", Key: "deps",
 			Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: "/src/", Include: manifests}},
 		llbgen.Step{Reason: "check local replace directories, then download modules into a cache mount shared by all builds (skipped when vendored)", Key: "deps",
-			Run: presets.FetchRun(app, &llbgen.Run{Argv: append([]string{"sh", "-c", downloadScript, "go-mod-download"}, modFiles...), Caches: []llbgen.Cache{mod}})},
+			// $0 is "go mod download" so the step's name says what it runs.
+			Run: presets.FetchRun(app, &llbgen.Run{Argv: append([]string{"sh", "-c", downloadScript, "go mod download"}, modFiles...), Caches: []llbgen.Cache{mod}})},
 		llbgen.Step{Reason: "the sources, after dependencies", Key: "entrypoint",
 			Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: "/src/"}},
 	)
@@ -172,9 +161,12 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 	if pkg == "." {
 		target = "."
 	}
-	check := ""
 	if cgoSetting(app) == "" {
-		check = cgoCheck
+		st.Steps = append(st.Steps, llbgen.Step{
+			Reason: "fail when a dependency has C code (cgo) and the descriptor does not say CGO_ENABLED",
+			Key:    "entrypoint",
+			Run:    presets.FetchRun(app, &llbgen.Run{Argv: []string{"sh", "-c", cgoCheck, "cgo-check", target}, Caches: []llbgen.Cache{mod}}),
+		})
 	}
 	what := "static, stripped, reproducible binary"
 	if cgo {
@@ -186,9 +178,9 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 		// Network stays on: the module cache is a cache mount, and a cache
 		// mount is only a cache. When the download step is cached (or its
 		// cache was imported from a registry) but the mount is empty, go
-		// build fetches what is missing, verified against go.sum. Vendored
-		// builds set GOPROXY=off instead (buildScript).
-		Run: presets.FetchRun(app, &llbgen.Run{Argv: append([]string{"sh", "-c", buildScript(check), "go-build", target}, flags...), Caches: []llbgen.Cache{mod, gobuild}}),
+		// build fetches what is missing, verified against go.sum. A
+		// vendored build (-mod=vendor) reads vendor/ only.
+		Run: presets.FetchRun(app, &llbgen.Run{Argv: append(append([]string{"go", "build"}, flags...), target), Caches: []llbgen.Cache{mod, gobuild}}),
 	})
 	return st
 }
