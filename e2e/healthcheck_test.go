@@ -14,6 +14,7 @@ import (
 	"time"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/slimfront/slimfront/internal/ocitar"
 )
 
 // The apps of the health-check tests: the language's example (its
@@ -94,45 +95,18 @@ func healthApp(t *testing.T, lang, preset, extra string) string {
 // (single platform, attestations skipped).
 func imageConfigOf(t *testing.T, tarball string) dockerspec.DockerOCIImage {
 	t.Helper()
-	o, err := loadOCITar(tarball)
+	l, err := ocitar.Open(tarball)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var top manifestDoc
-	if err := json.Unmarshal(o["index.json"], &top); err != nil {
-		t.Fatalf("index.json: %v", err)
+	if len(l.Images) != 1 {
+		t.Fatalf("%s: %d images, want one", tarball, len(l.Images))
 	}
-	descs := top.Manifests
-	for depth := 0; depth < 4; depth++ {
-		for _, d := range descs {
-			if d.Annotations["vnd.docker.reference.type"] == "attestation-manifest" || (d.Platform != nil && d.Platform.OS == "unknown") {
-				continue
-			}
-			b, err := o.blob(d.Digest)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var doc manifestDoc
-			if err := json.Unmarshal(b, &doc); err != nil {
-				t.Fatal(err)
-			}
-			if doc.Manifests != nil {
-				descs = doc.Manifests
-				break
-			}
-			cb, err := o.blob(doc.Config.Digest)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var img dockerspec.DockerOCIImage
-			if err := json.Unmarshal(cb, &img); err != nil {
-				t.Fatalf("image config: %v", err)
-			}
-			return img
-		}
+	var img dockerspec.DockerOCIImage
+	if err := json.Unmarshal(l.Images[0].ConfigJSON, &img); err != nil {
+		t.Fatalf("image config: %v", err)
 	}
-	t.Fatalf("%s: no image manifest", tarball)
-	return dockerspec.DockerOCIImage{}
+	return img
 }
 
 // exec runs argv in the running container the way Docker runs an exec-form

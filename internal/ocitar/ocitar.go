@@ -28,7 +28,10 @@ type Image struct {
 	Platform ocispecs.Platform
 	Digest   string // manifest digest
 	Config   ocispecs.Image
-	Layers   []Layer
+	// ConfigJSON is the config blob as stored: Docker's fields that the
+	// OCI image spec lacks (Healthcheck, OnBuild, Shell) are read from it.
+	ConfigJSON []byte
+	Layers     []Layer
 }
 
 // Compressed is the sum of layer blob sizes.
@@ -142,8 +145,8 @@ func (l *Layout) collect(descs []ocispecs.Descriptor, plat *ocispecs.Platform) e
 			if err := json.Unmarshal(b, &m); err != nil {
 				return err
 			}
-			img := Image{Digest: d.Digest.String()}
-			if err := json.Unmarshal(l.blobs[blobPath(m.Config.Digest.String())], &img.Config); err != nil {
+			img := Image{Digest: d.Digest.String(), ConfigJSON: l.blobs[blobPath(m.Config.Digest.String())]}
+			if err := json.Unmarshal(img.ConfigJSON, &img.Config); err != nil {
 				return fmt.Errorf("config of %s: %w", d.Digest, err)
 			}
 			img.Platform = img.Config.Platform
@@ -208,26 +211,34 @@ type File struct {
 // with the entry's cleaned name and a reader of its contents.
 func (l *Layout) entries(img Image, fn func(name string, h *tar.Header, r io.Reader) error) error {
 	for _, ly := range img.Layers {
-		err := l.layerReader(ly, func(r io.Reader) error {
-			tr := tar.NewReader(r)
-			for {
-				h, err := tr.Next()
-				if err == io.EOF {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
-				if err := fn(strings.TrimPrefix(strings.TrimPrefix(h.Name, "./"), "/"), h, tr); err != nil {
-					return err
-				}
-			}
-		})
-		if err != nil {
+		if err := l.WalkLayer(ly, fn); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// WalkLayer calls fn for every entry of the layer ly, in tar order, with
+// the entry's name (without a leading "./" or "/"), its header and a
+// reader of its contents (valid until fn returns). An error from fn stops
+// the walk and is returned; gzip and uncompressed layers are read, zstd is
+// an error.
+func (l *Layout) WalkLayer(ly Layer, fn func(name string, h *tar.Header, r io.Reader) error) error {
+	return l.layerReader(ly, func(r io.Reader) error {
+		tr := tar.NewReader(r)
+		for {
+			h, err := tr.Next()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if err := fn(strings.TrimPrefix(strings.TrimPrefix(h.Name, "./"), "/"), h, tr); err != nil {
+				return err
+			}
+		}
+	})
 }
 
 // Files lists every entry of every layer of img, in layer order.
