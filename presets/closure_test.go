@@ -65,3 +65,15 @@ func TestEveryPlanEndsWithAStartCheckOfItsFinalImage(t *testing.T) {
 		t.Errorf("alpine mounts %+v", m)
 	}
 }
+
+func TestClosureTreesAreCopiedByTheToolAndTakenByTheImageInOneStep(t *testing.T) {
+	st := Closure{Name: "libs", From: "deps", Entries: []string{"/usr/local/bin/node"}, Trees: []string{"/app/node_modules"}}.Stage(crossTarget)
+	want := "/bin/slimfront closure --root /target --out /out --tree /app/node_modules /usr/local/bin/node"
+	if got := strings.Join(st.Steps[0].Run.Argv, " "); got != want {
+		t.Errorf("argv\n got %s\nwant %s", got, want)
+	}
+	cp := CopyClosureTrees("libs", "node_modules")
+	if cp.Key != "deps" || cp.Copy == nil || cp.Copy.From != "libs" || cp.Copy.Dest != "/" || !slices.Equal(cp.Copy.Src, []string{ClosureOut + "/"}) {
+		t.Errorf("copy step %+v", cp)
+	}
+}

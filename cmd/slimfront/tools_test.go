@@ -114,3 +114,27 @@ func TestSubcommandUsageErrors(t *testing.T) {
 		t.Errorf("startcheck of a missing root: rc %d, want 2", rc)
 	}
 }
+
+// --tree copies a dependency tree whole without its foreign prebuilds, into
+// an --out directory that does not exist yet (a closure with no library
+// must still leave a directory for the image to copy).
+func TestClosureTreeCopiesTheTreeWithoutForeignPrebuilds(t *testing.T) {
+	app := t.TempDir()
+	write(t, app, "app/node_modules/x/prebuilds/linux-arm64/x.node", aarch64Header(), 0o644)
+	write(t, app, "app/node_modules/x/index.js", []byte("module.exports = {}\n"), 0o644)
+	out := filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	if rc := runClosure([]string{"--root", app, "--platform", "linux/amd64", "--out", out, "--tree", "/app/node_modules"}, &stdout, &stderr); rc != 0 {
+		t.Fatalf("rc %d: %s", rc, stderr.String())
+	}
+	var sum closureSummary
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil || sum.DroppedFiles != 1 || sum.DroppedBytes != 64 || sum.Files != 1 {
+		t.Errorf("summary %q: want index.js copied and the 64-byte prebuild dropped", stdout.String())
+	}
+	if _, err := os.Stat(filepath.Join(out, "app/node_modules/x/index.js")); err != nil {
+		t.Errorf("the tree was not copied: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "app/node_modules/x/prebuilds/linux-arm64/x.node")); err == nil {
+		t.Error("the foreign prebuild was copied")
+	}
+}
