@@ -80,8 +80,9 @@ func checkSyntaxLine(t *testing.T, dir string) {
 // scratchClosureFiles are libraries that only the venv's extension modules
 // load (not the interpreter): their presence proves the closure follows them.
 var scratchClosureFiles = map[string][]string{
-	// pyzmq's extension loads libzmq (vendored in pyzmq.libs), which loads libstdc++ and libgcc_s.
-	"python-native": {"lib/x86_64-linux-gnu/libstdc++.so.6", "lib/x86_64-linux-gnu/libgcc_s.so.1"},
+	// pyzmq's extension loads libzmq (vendored in pyzmq.libs), which loads libstdc++ and libgcc_s;
+	// the closure copies them at their canonical (merged-/usr) paths, /lib is a link to usr/lib.
+	"python-native": {"usr/lib/x86_64-linux-gnu/libstdc++.so.6", "usr/lib/x86_64-linux-gnu/libgcc_s.so.1"},
 }
 
 // buildToolPatterns match files that must never reach a Python image: the
