@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"syscall"
 )
 
 // CopyOptions says what Copy writes besides the closure's libraries.
@@ -66,11 +67,13 @@ type CopyStats struct {
 // text; regular files are copied with mode 0755 when any execute bit is set
 // in the source and 0644 otherwise, directories 0755, and modification
 // times are those of the source files (no copy-time timestamps, so equal
-// inputs give equal trees). A path that already exists in out with the
-// same kind is left as is; a conflicting one is an error.
+// inputs give equal trees). Files hard-linked together in the source are
+// hard-linked in out (one inode, so an image layer stores them once). A
+// path that already exists in out with the same kind is left as is; a
+// conflicting one is an error.
 func Copy(root *Root, c *Closure, out string, o CopyOptions) (CopyStats, error) {
 	st := CopyStats{ForeignFiles: len(c.Foreign), ForeignBytes: c.ForeignBytes()}
-	w := &copier{root: root, out: out, dirs: map[string]bool{}, st: &st}
+	w := &copier{root: root, out: out, dirs: map[string]bool{}, st: &st, hard: map[fileID]string{}}
 	drop := map[string]bool{}
 	if o.DropForeign {
 		for _, f := range c.Foreign {
@@ -117,7 +120,15 @@ type copier struct {
 	out  string
 	dirs map[string]bool // image dirs created, to set their times at the end
 	st   *CopyStats
+	// hard maps a source file with several hard links (node-gyp's make
+	// links build/Release/x.node to obj.target/x.node) to the host path of
+	// its first copy, so the copy keeps one inode and a layer stores the
+	// bytes once.
+	hard map[fileID]string
 }
+
+// fileID identifies a source file by device and inode.
+type fileID struct{ dev, ino uint64 }
 
 func (w *copier) dst(img string) string { return filepath.Join(w.out, filepath.FromSlash(img)) }
 
@@ -179,6 +190,14 @@ func (w *copier) file(img string) error {
 			return nil // written already (a library that is also under an entry)
 		}
 		return fmt.Errorf("%s: exists in %s and differs", img, w.out)
+	}
+	var id fileID
+	if sys, ok := fi.Sys().(*syscall.Stat_t); ok && sys.Nlink > 1 {
+		id = fileID{dev: uint64(sys.Dev), ino: uint64(sys.Ino)}
+		if first, ok := w.hard[id]; ok {
+			return os.Link(first, w.dst(img))
+		}
+		w.hard[id] = w.dst(img)
 	}
 	mode := fs.FileMode(0o644)
 	if fi.Mode()&0o111 != 0 {

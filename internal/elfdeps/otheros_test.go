@@ -1,6 +1,10 @@
 package elfdeps
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
 
 // Prebuilds for macOS and Windows next to the Linux ones (bcrypt ships
 // darwin-*/bcrypt.node and win32-*/bcrypt.node) are foreign in a
@@ -36,5 +40,39 @@ func TestOtherOSModulesInDependencyTreesAreForeign(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("%s: %q, want %q", k, got[k], v)
 		}
+	}
+}
+
+// Hard links in a copied tree stay hard links (node-gyp's make links
+// build/Release/x.node to obj.target/x.node): the image stores the bytes once.
+func TestCopyKeepsHardLinks(t *testing.T) {
+	dir := t.TempDir()
+	put(t, dir, "app/node_modules/x/build/Release/obj.target/x.node", []byte("not elf, but a module's bytes"), 0o755)
+	a := filepath.Join(dir, "app/node_modules/x/build/Release/obj.target/x.node")
+	b := filepath.Join(dir, "app/node_modules/x/build/Release/x.node")
+	if err := os.Link(a, b); err != nil {
+		t.Skipf("no hard links on this filesystem: %v", err)
+	}
+	root, err := OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := ParsePlatform("linux/amd64")
+	c, err := Resolve(root, []string{"/app/node_modules"}, Options{Platform: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	st, err := Copy(root, c, out, CopyOptions{Entries: []string{"/app/node_modules"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fa, err1 := os.Stat(filepath.Join(out, "app/node_modules/x/build/Release/obj.target/x.node"))
+	fb, err2 := os.Stat(filepath.Join(out, "app/node_modules/x/build/Release/x.node"))
+	if err1 != nil || err2 != nil || !os.SameFile(fa, fb) {
+		t.Errorf("the two names are not one file in the copy: %v %v", err1, err2)
+	}
+	if st.Files != 1 {
+		t.Errorf("%d files written, want 1 (the second name is a link)", st.Files)
 	}
 }
