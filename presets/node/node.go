@@ -39,10 +39,12 @@ type Preset struct{}
 // New returns the Node preset.
 func New() Preset { return Preset{} }
 
-// nodeModules is the production dependency tree; every base takes it from
-// the closure stage (presets.Closure Trees), which leaves out foreign
-// prebuilds (another libc or architecture).
-const nodeModules = appDir + "/node_modules"
+// The production dependency trees (node_modules of the root and of
+// workspace members, with pnpm's relative symlinks) are the closure
+// stage's Trees: appDir of the install stage, which holds only manifests
+// and node_modules (the sources come later). Every base takes them from
+// the closure stage, which leaves out foreign prebuilds (another libc or
+// architecture).
 
 // nodeModulesWhat names it in step reasons.
 const nodeModulesWhat = "production dependencies only, from the lockfile,"
@@ -75,9 +77,22 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	if err != nil {
 		return llbgen.Plan{}, err
 	}
-	b := newBuild(app, version, pm, deps)
+	b := newBuild(app, version, pm, deps, script)
+	next := isNextStandalone(script)
+	if next {
+		if app.Build.Script == "" {
+			return llbgen.Plan{}, descriptor.Errorf(app, "entrypoint", "%s is written by next build (output: \"standalone\" in next.config): add [build] script = \"build\" (the package.json script that runs next build)", script)
+		}
+		// the standalone server carries its own traced node_modules: no
+		// production install, the closure reads the build's output
+		b.prodStage = "build"
+	}
 	plan := llbgen.Plan{Checks: checks(app, script, deps)}
 	plan.Stages = b.stages()
+	trees := []string{appDir}
+	if next {
+		trees = []string{appDir + "/" + path.Dir(script)}
+	}
 	uid, gid := presets.Owner(app)
 
 	node := nodeBin
@@ -87,12 +102,12 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		image := base.DistrolessImage("nodejs" + version)
 		runtime := llbgen.Stage{Name: "runtime", Reason: "the distroless base, read by the closure for the libraries it already has",
 			Base: llbgen.Base{Image: image}, Where: llbgen.OnTarget}
-		libs := presets.Closure{Name: "libs", From: b.prodStage, Trees: []string{nodeModules}, Have: runtime.Name}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: b.prodStage, Trees: trees, Have: runtime.Name}.Stage(t)
 		plan.Stages = append(plan.Stages, runtime, libs)
 		final = llbgen.Stage{Name: "final", Reason: "distroless nodejs: node, glibc, libstdc++, CA certificates, tzdata, passwd, no shell",
 			Base: llbgen.Base{Image: image}, Steps: []llbgen.Step{presets.CopyClosureTrees(libs.Name, nodeModulesWhat)}}
 	case base.Scratch:
-		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath}, Trees: []string{nodeModules}}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath}, Trees: trees}.Stage(t)
 		plan.Stages = append(plan.Stages, libs)
 		final = scratchStage(b, uid, gid)
 	case base.Alpine:
@@ -100,7 +115,7 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		// toolchain stage (same platform) appends the user.
 		acc := base.AccountsFrom{Reason: "add the non-root user to alpine's account files",
 			Base: llbgen.Base{Stage: "toolchain"}, Where: llbgen.OnTarget, Get: base.CopyAlpineAccounts()}.Stage(uid, gid)
-		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath}, Trees: []string{nodeModules}}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath}, Trees: trees}.Stage(t)
 		plan.Stages = append(plan.Stages, acc, libs)
 		final = llbgen.Stage{Name: "final", Reason: "alpine: " + base.Alpine.Description() + "; node without npm/yarn",
 			Base: llbgen.Base{Image: base.AlpineImage},
@@ -115,12 +130,21 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		File:   &llbgen.File{Path: signalsFile, Data: []byte(signalsJS), Mode: 0o644},
 	})
 	final.Steps = append(final.Steps, presets.Includes(app, appDir)...)
-	final.Steps = append(final.Steps, b.sourcesStep())
+	if next {
+		final.Steps = append(final.Steps, nextStandaloneSteps(script)...)
+	} else {
+		final.Steps = append(final.Steps, b.sourcesStep())
+	}
 	plan.Stages = append(plan.Stages, final)
 
 	argv := []string{node, "--require", signalsFile, appDir + "/" + script}
 	plan.Image = presets.RuntimeConfig(app, append(argv, args...), appDir)
 	env := []llbgen.KV{{Key: "NODE_ENV", Value: "production"}}
+	if next {
+		// the standalone server listens on $HOSTNAME, which a container
+		// runtime sets to the container's name
+		env = append(env, llbgen.KV{Key: "HOSTNAME", Value: "0.0.0.0"})
+	}
 	if base.Base(app.Preset) == base.Scratch {
 		// node trusts its built-in Mozilla roots; also trust the system
 		// bundle shipped in the image (site CAs added in the builder).
@@ -168,4 +192,28 @@ func checks(app *descriptor.App, script string, deps []string) []llbgen.PathChec
 
 func hasEnv(app *descriptor.App, key string) bool {
 	return slices.ContainsFunc(app.Env, func(kv descriptor.KV) bool { return kv.Key == key })
+}
+
+// isNextStandalone reports whether the entrypoint is the server Next.js
+// writes with output: "standalone" (https://nextjs.org/docs/app/api-reference/config/next-config-js/output):
+// .next/standalone/server.js of an app at the root of the build context.
+func isNextStandalone(script string) bool {
+	return script == ".next/standalone/server.js"
+}
+
+// nextStandaloneSteps put the build stage's browser assets where the
+// standalone server serves them from: next build leaves .next/static and
+// public/ out of .next/standalone (Next.js docs, output: "standalone":
+// "copied manually ... public and .next/static folders"). The standalone
+// tree itself (server.js, its traced node_modules) comes from the closure
+// stage; the full node_modules (next's SWC compiler, ...) never reaches
+// the image.
+func nextStandaloneSteps(script string) []llbgen.Step {
+	dir := appDir + "/" + path.Dir(script) // /app/.next/standalone
+	return []llbgen.Step{
+		{Reason: "next build's browser assets (JS chunks, CSS) beside the standalone server", Key: "entrypoint",
+			Copy: &llbgen.Copy{From: "build", Src: []string{appDir + "/.next/static/"}, Dest: dir + "/.next/static/"}},
+		{Reason: "public/ beside the standalone server (served at /), when the app has one", Key: "entrypoint",
+			Copy: &llbgen.Copy{From: "build", Src: []string{appDir + "/publi[c]"}, Dest: dir + "/public/", AllowMiss: true}},
+	}
 }

@@ -25,10 +25,11 @@ for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130]]) {
 const installSh = `#!/bin/sh
 # slimfront: run a lockfile install; on failure repeat the cause last.
 log=$(mktemp) st=$(mktemp)
-{ "$@"; echo $? >"$st"; } 2>&1 | tee "$log"
+{ node /usr/local/lib/slimfront/install.cjs "$@"; echo $? >"$st"; } 2>&1 | tee "$log"
 rc=$(cat "$st")
 [ "$rc" = 0 ] && { rm -f "$log" "$st"; exit 0; }
 echo "slimfront: '$*' failed (exit $rc):" >&2
+grep -A3 '^slimfront: error: ' "$log" >&2
 grep -iE 'in sync|lock ?file|missing: |invalid: |ERESOLVE|ERR_PNPM|gyp ERR! (stack Error|not ok)' "$log" | grep -v 'A complete log' | head -n 8 >&2
 if grep -qiE 'in sync|lock ?file.*(outdated|needs to be updated|not up to date)|frozen' "$log"; then
   echo "slimfront: the lockfile does not match package.json: run the package manager's install locally (npm install, yarn install, pnpm install) and commit the updated lockfile" >&2

@@ -37,25 +37,31 @@ var managers = []pm{{
 	run:      []string{"npm", "run"},
 	caches:   []llbgen.Cache{{Target: "/root/.npm", ID: "npm"}},
 }, {
+	// Yarn 1 by default; the Yarn a packageManager field declares (Berry:
+	// yarn install --immutable, yarn workspaces focus --production) through
+	// corepack: installJS picks the commands.
 	name:     "yarn",
 	lockfile: "yarn.lock",
 	install:  []string{"yarn", "install", "--frozen-lockfile", "--non-interactive"},
 	prod:     []string{"yarn", "install", "--frozen-lockfile", "--non-interactive", "--production"},
-	run:      []string{"yarn", "run"},
+	run:      []string{"corepack", "yarn", "run"},
 	env:      []llbgen.KV{{Key: "YARN_CACHE_FOLDER", Value: "/root/.cache/yarn"}},
-	caches:   []llbgen.Cache{{Target: "/root/.cache/yarn", ID: "yarn", Locked: true}}, // yarn 1's cache is not safe for concurrent writers
+	caches: []llbgen.Cache{
+		{Target: "/root/.cache/yarn", ID: "yarn", Locked: true}, // yarn 1's cache is not safe for concurrent writers
+		{Target: "/root/.yarn/berry", ID: "yarn-berry", Locked: true},
+		corepackCache,
+	},
 }, {
 	name:     "pnpm",
 	lockfile: "pnpm-lock.yaml",
-	install:  []string{"corepack", "pnpm", "install", "--frozen-lockfile", "--store-dir", "/root/.cache/pnpm-store"},
-	prod:     []string{"corepack", "pnpm", "install", "--frozen-lockfile", "--prod", "--store-dir", "/root/.cache/pnpm-store"},
+	install:  []string{"pnpm", "install", "--frozen-lockfile", "--store-dir", "/root/.cache/pnpm-store"},
+	prod:     []string{"pnpm", "install", "--frozen-lockfile", "--prod", "--store-dir", "/root/.cache/pnpm-store"},
 	run:      []string{"corepack", "pnpm", "run"},
-	// without a packageManager field, the pnpm release this corepack knows
-	// (signature keys of newer releases may postdate an older corepack;
-	// corepack 0.34's own error message misnames this variable)
-	env:    []llbgen.KV{{Key: "COREPACK_DEFAULT_TO_LATEST", Value: "0"}},
-	caches: []llbgen.Cache{{Target: "/root/.cache/pnpm-store", ID: "pnpm-store"}, {Target: "/root/.cache/node/corepack", ID: "corepack"}},
+	caches: []llbgen.Cache{{Target: "/root/.cache/pnpm-store", ID: "pnpm-store"}, corepackCache},
 }}
+
+// corepackCache holds the package managers corepack downloads.
+var corepackCache = llbgen.Cache{Target: "/root/.cache/node/corepack", ID: "corepack"}
 
 // packageManager picks the package manager from the lockfile in deps and
 // returns the dependency files to copy (package.json added when left out).
@@ -97,11 +103,12 @@ type build struct {
 	alpine    bool
 	nodePath  string // node in the builder image
 	prodStage string // stage whose /app/node_modules has the production dependencies
+	script    string // the entrypoint script, relative to appDir
 }
 
-func newBuild(app *descriptor.App, version string, m pm, deps []string) *build {
+func newBuild(app *descriptor.App, version string, m pm, deps []string, script string) *build {
 	return &build{app: app, version: version, pm: m, deps: deps, alpine: app.Preset == "alpine",
-		nodePath: "/usr/local/bin/node", prodStage: "deps"}
+		nodePath: "/usr/local/bin/node", prodStage: "deps", script: script}
 }
 
 func (b *build) builderImage() string {
@@ -115,6 +122,20 @@ func (b *build) builderImage() string {
 
 // installWrapper runs the lockfile installs in the builder (installSh).
 const installWrapper = "/usr/local/lib/slimfront/install"
+
+// installJSPath is installJS in the builder.
+const installJSPath = "/usr/local/lib/slimfront/install.cjs"
+
+// configFiles are the package managers' project settings and what they
+// point at, copied with the manifests when present: .npmrc (npm, pnpm),
+// .yarnrc.yml and .yarn/releases, plugins, patches (Yarn Berry: yarnPath,
+// plugins, patch: protocol), pnpm-workspace.yaml, .pnpmfile.cjs and
+// patches/ (pnpm patchedDependencies), and every package.json below the
+// root: workspace members (https://docs.npmjs.com/cli/using-npm/workspaces,
+// https://yarnpkg.com/features/workspaces, https://pnpm.io/workspaces)
+// must all be present for a frozen-lockfile install.
+var configFiles = []string{"**/package.json", ".npmrc", ".yarnrc", ".yarnrc.yml", ".yarn/releases", ".yarn/plugins", ".yarn/patches",
+	"pnpm-workspace.yaml", ".pnpmfile.cjs", "patches"}
 
 // sourceExcludes keeps a local node_modules and VCS data out of the image.
 var sourceExcludes = []string{"**/node_modules", ".git"}
@@ -136,14 +157,25 @@ func (b *build) stages() []llbgen.Stage {
 			{Key: "npm_config_fund", Value: "false"},
 			{Key: "npm_config_audit", Value: "false"},
 			{Key: "COREPACK_ENABLE_DOWNLOAD_PROMPT", Value: "0"},
+			// without a packageManager field, the release this corepack
+			// knows with its hash (asking the registry for the latest needs
+			// signatures a mirror may not serve; corepack 0.34's own error
+			// message misnames this variable)
+			{Key: "COREPACK_DEFAULT_TO_LATEST", Value: "0"},
+			// package managers come from the npm registry (Yarn's own
+			// repo.yarnpkg.com is not needed); [build.env] may name a mirror
+			{Key: "COREPACK_NPM_REGISTRY", Value: "https://registry.npmjs.org"},
 		},
 		Dir: appDir,
 	}
 	if step, ok := b.packagesStep(); ok {
 		tool.Steps = append(tool.Steps, step)
 	}
-	tool.Steps = append(tool.Steps, llbgen.Step{Reason: "install wrapper: repeats the cause of a failed install last, where buildx shows it",
-		File: &llbgen.File{Path: installWrapper, Data: []byte(installSh), Mode: 0o755}})
+	tool.Steps = append(tool.Steps,
+		llbgen.Step{Reason: "install wrapper: repeats the cause of a failed install last, where buildx shows it",
+			File: &llbgen.File{Path: installWrapper, Data: []byte(installSh), Mode: 0o755}},
+		llbgen.Step{Reason: "the install itself: packageManager through corepack, the app's own lifecycle scripts skipped, workspace member filters",
+			File: &llbgen.File{Path: installJSPath, Data: []byte(installJS), Mode: 0o644}})
 	stages := []llbgen.Stage{tool}
 	if b.app.Build.Script != "" {
 		dev := b.installStage("dev-deps", "all dependencies, dev included, for the build script", b.pm.install)
@@ -158,6 +190,9 @@ func (b *build) stages() []llbgen.Stage {
 			},
 		}
 		stages = append(stages, dev, bld)
+	}
+	if b.prodStage != "deps" { // Next.js standalone: the build's output has its own node_modules
+		return stages
 	}
 	stages = append(stages, b.installStage("deps", "production dependencies only, installed from the lockfile alone so a source edit keeps them cached", b.pm.prod))
 	return stages
@@ -184,12 +219,15 @@ func (b *build) packagesStep() (llbgen.Step, bool) {
 
 // installStage copies the dependency files alone and installs from the lockfile.
 func (b *build) installStage(name, reason string, argv []string) llbgen.Stage {
-	env := append(append([]llbgen.KV{}, b.pm.env...), buildEnv(b.app)...)
+	env := append(append([]llbgen.KV{}, b.pm.env...), llbgen.KV{Key: "SLIM_ENTRY", Value: b.script})
+	env = append(env, buildEnv(b.app)...)
 	return llbgen.Stage{
 		Name: name, Reason: reason, Base: llbgen.Base{Stage: "toolchain"}, Where: llbgen.OnTarget, Env: env,
 		Steps: []llbgen.Step{
 			{Reason: "dependency manifests alone, so a source edit keeps the install cached", Key: "deps",
 				Copy: &llbgen.Copy{From: llbgen.Context, Src: b.deps, Dest: appDir + "/", Parents: true}},
+			{Reason: "workspace members' manifests and the package managers' settings (.npmrc, .yarnrc.yml, pnpm-workspace.yaml, ...), when present", Key: "deps",
+				Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: appDir + "/", Include: configFiles, Exclude: []string{"**/node_modules"}}},
 			{Reason: "exists even when there is no dependency to install", Dir: &llbgen.Dir{Path: appDir + "/node_modules", Mode: 0o755}},
 			{Reason: fmt.Sprintf("%s: exactly the lockfile's versions (fails if it is out of sync with package.json)", b.pm.name), Key: "deps",
 				Run: &llbgen.Run{Argv: append([]string{installWrapper}, argv...), Caches: b.pm.caches, Secrets: secrets(b.app), SSH: b.app.Build.SSH}},
@@ -202,7 +240,7 @@ func (b *build) installStage(name, reason string, argv []string) llbgen.Stage {
 func (b *build) sourcesStep() llbgen.Step {
 	if b.app.Build.Script != "" {
 		return llbgen.Step{Reason: "the built app, without the dev dependencies; last because it changes most often", Key: "build.script",
-			Copy: &llbgen.Copy{From: "build", Src: []string{appDir + "/"}, Dest: appDir + "/", Exclude: []string{"node_modules"}}}
+			Copy: &llbgen.Copy{From: "build", Src: []string{appDir + "/"}, Dest: appDir + "/", Exclude: []string{"**/node_modules"}}}
 	}
 	return llbgen.Step{Reason: "the sources; last because they change most often", Key: "entrypoint",
 		Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: appDir + "/", Exclude: sourceExcludes}}

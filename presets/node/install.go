@@ -1,0 +1,165 @@
+package node
+
+// installJS runs a dependency install in the builder (node installJSPath
+// <pm> <args>, called by installSh). Its arguments are what the plan shows:
+// the package manager chosen from the lockfile in deps ("npm", "yarn",
+// "pnpm") and that manager's install arguments; "--omit=dev", "--production"
+// or "--prod" ask for production dependencies only. SLIM_ENTRY is the
+// entrypoint script, relative to /app. It works on the manifests the plan
+// copied into /app (no sources yet) and, in order:
+//
+//  1. Lifecycle scripts of the app's own packages (the root package.json and
+//     every workspace member's): npm, yarn and pnpm run their preinstall,
+//     install, postinstall, prepublish and prepare scripts on install
+//     (https://docs.npmjs.com/cli/using-npm/scripts#life-cycle-operation-order),
+//     also with --omit=dev, where dev tooling such as `"prepare": "husky"`
+//     is not installed (exit 127). They are removed from the builder's copy
+//     of the manifests (the image gets the context's own package.json with
+//     the sources); the sources are not there yet, so they could not do
+//     their job anyway. Dependencies' install scripts (native addons) still
+//     run. Each removed script is logged.
+//  2. package.json "packageManager" (https://nodejs.org/api/corepack.html,
+//     name@version[+sha512.hex]): its name must match the lockfile; the
+//     declared version runs through corepack, which downloads it from the
+//     npm registry (COREPACK_NPM_REGISTRY, set to npm's configured
+//     registry). Corepack checks a +hash itself; without one it checks npm's
+//     registry signatures with its keys (COREPACK_INTEGRITY_KEYS documents
+//     custom keys). A registry that serves the version without signatures (a
+//     mirror) fails corepack with "No compatible signature found": then the
+//     version is pinned, in the builder's copy, to the sha512 the registry
+//     publishes, which corepack checks the download against, and the log
+//     says so and how to pin it in the project (`corepack use`).
+//  3. Yarn 2+ (Berry, https://yarnpkg.com/configuration/yarnrc#nodeLinker):
+//     only the node-modules (and pnpm) linkers give a node_modules the
+//     image can run; Plug'n'Play, Yarn's default, fails with .yarnrc.yml
+//     and the line to add. Production installs are `yarn workspaces focus
+//     --production` in the entrypoint's workspace (Yarn 4 has it built in).
+//  4. pnpm workspaces (https://pnpm.io/filtering): the production install
+//     is `pnpm install --frozen-lockfile --prod --filter {./member}...`,
+//     the entrypoint's member and the workspace packages it depends on, in
+//     place: symlinks keep their relative targets, and workspace packages'
+//     sources arrive with the sources. (`pnpm deploy` would copy workspace
+//     packages at install time, before their sources exist.)
+//
+// Errors name the file, the key and what is valid; exit status 2 for those,
+// the package manager's own status otherwise.
+const installJS = `'use strict';
+// slimfront: the dependency install in the builder. See presets/node/install.go.
+const fs = require('fs'), path = require('path'), cp = require('child_process');
+const app = process.cwd();
+const [pm, ...args] = process.argv.slice(2);
+const prod = args.some((a) => a === '--omit=dev' || a === '--production' || a === '--prod');
+const say = (m) => console.error('slimfront: ' + m);
+const fail = (m) => { say('error: ' + m); process.exit(2); };
+const lineOf = (text, needle) => text.slice(0, Math.max(0, text.indexOf(needle))).split('\n').length;
+
+// every package.json the plan copied (root and workspace members)
+function manifests(dir, out) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === 'node_modules' || e.name === '.git') continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) manifests(p, out);
+    else if (e.name === 'package.json') out.push(p);
+  }
+  return out;
+}
+const lifecycle = ['preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare'];
+let root;
+for (const f of manifests(app, [])) {
+  const rel = path.relative(app, f);
+  const text = fs.readFileSync(f, 'utf8');
+  let pkg;
+  try { pkg = JSON.parse(text); } catch (e) { fail(rel + ': not valid JSON: ' + e.message); }
+  if (rel === 'package.json') root = { pkg, text };
+  const gone = lifecycle.filter((s) => pkg.scripts && typeof pkg.scripts[s] === 'string');
+  if (gone.length === 0) continue;
+  for (const s of gone) {
+    say(rel + ': not running the app\'s own "' + s + '": "' + pkg.scripts[s] + '" during the dependency install (sources are not there yet; dev tools are not installed)');
+    delete pkg.scripts[s];
+  }
+  fs.writeFileSync(f, JSON.stringify(pkg, null, 2) + '\n');
+}
+if (!root) fail('package.json: not found in the build context next to the lockfile');
+
+// the workspace member the entrypoint belongs to: the nearest package.json above it
+let member = '.';
+for (let d = path.dirname(process.env.SLIM_ENTRY || 'index.js'); d !== '.' && d !== '/' && d !== ''; d = path.dirname(d)) {
+  if (fs.existsSync(path.join(app, d, 'package.json'))) { member = d; break; }
+}
+
+// packageManager
+const env = { ...process.env };
+let useCorepack = pm === 'pnpm', major = 0, declared = root.pkg.packageManager;
+if (declared !== undefined) {
+  const m = typeof declared === 'string' && /^(npm|yarn|pnpm|bun)@(\d+)\.\d+\.\d+[^+]*(\+.*)?$/.exec(declared);
+  const at = 'package.json:' + lineOf(root.text, '"packageManager"') + ': packageManager ' + JSON.stringify(declared);
+  if (!m) fail(at + ': want name@x.y.z[+sha512.hash] with name npm, yarn or pnpm (corepack use pnpm@10 writes it)');
+  const lock = { npm: 'package-lock.json', yarn: 'yarn.lock', pnpm: 'pnpm-lock.yaml' };
+  if (m[1] !== pm) fail(at + ' but deps has ' + lock[pm] + ', ' + pm + '\'s lockfile: list ' + (lock[m[1]] || m[1] + '\'s lockfile') + ' in deps, or change packageManager to ' + pm);
+  major = Number(m[2]);
+  if (pm !== 'npm') {
+    useCorepack = true;
+    if (!m[3]) pinIfUnsigned(m[1], m[2], declared);
+  }
+}
+if (useCorepack && !env.COREPACK_NPM_REGISTRY) {
+  env.COREPACK_NPM_REGISTRY = (cp.execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim() || 'https://registry.npmjs.org').replace(/\/+$/, '');
+}
+
+// pinIfUnsigned: corepack checks registry signatures when packageManager has
+// no hash; a registry without them gets the version pinned to its sha512.
+function pinIfUnsigned(name, majorStr, spec) {
+  const version = spec.slice(name.length + 1);
+  const pkgName = name === 'yarn' && Number(majorStr) >= 2 ? '@yarnpkg/cli-dist' : name;
+  let dist;
+  try {
+    dist = JSON.parse(cp.execFileSync('npm', ['view', pkgName + '@' + version, 'dist', '--json'], { encoding: 'utf8' }));
+  } catch (e) {
+    fail('package.json: packageManager ' + JSON.stringify(spec) + ': npm view ' + pkgName + '@' + version + ' failed: is it a released version?');
+  }
+  if (Array.isArray(dist.signatures) && dist.signatures.length) return; // corepack verifies them
+  if (!dist.integrity || !dist.integrity.startsWith('sha512-')) fail('the registry serves ' + pkgName + '@' + version + ' with neither npm signatures nor a sha512 integrity: pin it in package.json with corepack use ' + spec);
+  const hex = Buffer.from(dist.integrity.slice(7), 'base64').toString('hex');
+  say('the registry serves ' + pkgName + '@' + version + ' without npm signatures (a mirror?), which corepack needs to check a packageManager without a hash: checking the download against the registry\'s sha512 instead. To pin it in the project: corepack use ' + spec);
+  root.pkg.packageManager = spec + '+sha512.' + hex;
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify(root.pkg, null, 2) + '\n');
+}
+
+function run(argv, cwd) {
+  console.error('slimfront: ' + (cwd && cwd !== app ? '(in ' + path.relative(app, cwd) + ') ' : '') + argv.join(' '));
+  const r = cp.spawnSync(argv[0], argv.slice(1), { stdio: 'inherit', env, cwd: cwd || app });
+  if (r.error) fail(argv[0] + ': ' + r.error.message);
+  if (r.status !== 0) process.exit(r.status || 1);
+}
+
+const via = (argv) => (useCorepack ? ['corepack', ...argv] : argv);
+switch (pm) {
+  case 'npm':
+    run(['npm', ...args]);
+    break;
+  case 'yarn':
+    if (major >= 2) {
+      const rc = path.join(app, '.yarnrc.yml');
+      const text = fs.existsSync(rc) ? fs.readFileSync(rc, 'utf8') : '';
+      const m = /^nodeLinker:\s*["']?([\w-]+)/m.exec(text);
+      const linker = env.YARN_NODE_LINKER || (m ? m[1] : 'pnp');
+      if (linker !== 'node-modules' && linker !== 'pnpm') {
+        const where = m ? '.yarnrc.yml:' + lineOf(text, m[0]) + ': nodeLinker: ' + linker : '.yarnrc.yml: no nodeLinker (Yarn ' + major + '\'s default is pnp)';
+        fail(where + ': Plug\'n\'Play is not supported (the image runs plain node, without .pnp.cjs); valid: node-modules, pnpm. Add to .yarnrc.yml:\n  nodeLinker: node-modules\nand run yarn install to update yarn.lock');
+      }
+      Object.assign(env, { YARN_ENABLE_TELEMETRY: '0', YARN_ENABLE_GLOBAL_CACHE: 'true', YARN_GLOBAL_FOLDER: '/root/.yarn/berry', YARN_ENABLE_IMMUTABLE_INSTALLS: 'true', YARN_ENABLE_PROGRESS_BARS: 'false' });
+      if (prod) run(via(['yarn', 'workspaces', 'focus', '--production']), path.join(app, member));
+      else run(via(['yarn', 'install', '--immutable']));
+    } else {
+      run(via(['yarn', ...args]));
+    }
+    break;
+  case 'pnpm': {
+    const filter = prod && member !== '.' ? ['--filter', '{./' + member + '}...'] : [];
+    run(via(['pnpm', ...args, ...filter]));
+    break;
+  }
+  default:
+    fail('unknown package manager ' + pm);
+}
+`
