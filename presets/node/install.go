@@ -28,7 +28,10 @@ package node
 //     mirror) fails corepack with "No compatible signature found": then the
 //     version is pinned, in the builder's copy, to the sha512 the registry
 //     publishes, which corepack checks the download against, and the log
-//     says so and how to pin it in the project (`corepack use`).
+//     says so and how to pin it in the project (`corepack use`). Yarn 2+
+//     comes from @yarnpkg/cli-dist, whose bin/yarn.js corepack hashes and
+//     never checks signatures for: it is pinned to the sha512 of that file
+//     from a tarball `npm pack` checked against the registry.
 //  3. Yarn 2+ (Berry, https://yarnpkg.com/configuration/yarnrc#nodeLinker):
 //     only the node-modules (and pnpm) linkers give a node_modules the
 //     image can run; Plug'n'Play, Yarn's default, fails with .yarnrc.yml
@@ -117,10 +120,22 @@ function pinIfUnsigned(name, majorStr, spec) {
   } catch (e) {
     fail('package.json: packageManager ' + JSON.stringify(spec) + ': npm view ' + pkgName + '@' + version + ' failed: is it a released version?');
   }
-  if (Array.isArray(dist.signatures) && dist.signatures.length) return; // corepack verifies them
-  if (!dist.integrity || !dist.integrity.startsWith('sha512-')) fail('the registry serves ' + pkgName + '@' + version + ' with neither npm signatures nor a sha512 integrity: pin it in package.json with corepack use ' + spec);
-  const hex = Buffer.from(dist.integrity.slice(7), 'base64').toString('hex');
-  say('the registry serves ' + pkgName + '@' + version + ' without npm signatures (a mirror?), which corepack needs to check a packageManager without a hash: checking the download against the registry\'s sha512 instead. To pin it in the project: corepack use ' + spec);
+  if (!dist.integrity || !dist.integrity.startsWith('sha512-')) fail('the registry serves ' + pkgName + '@' + version + ' without a sha512 integrity: pin it in package.json with corepack use ' + spec);
+  let hex;
+  if (pkgName === '@yarnpkg/cli-dist') {
+    // corepack takes Yarn 2+ from this package's bin/yarn.js, hashes that file,
+    // and checks no signature: pin the file of a tarball npm checked
+    const tmp = fs.mkdtempSync('/tmp/slimfront-pm-');
+    const tgz = cp.execFileSync('npm', ['pack', '--silent', '--pack-destination', tmp, pkgName + '@' + version], { encoding: 'utf8' }).trim().split('\n').pop();
+    cp.execFileSync('tar', ['-xzf', path.join(tmp, tgz), '-C', tmp, 'package/bin/yarn.js']);
+    hex = require('crypto').createHash('sha512').update(fs.readFileSync(path.join(tmp, 'package/bin/yarn.js'))).digest('hex');
+    fs.rmSync(tmp, { recursive: true, force: true });
+    say(pkgName + '@' + version + ' (Yarn ' + version + '): corepack checks no signature for it; pinned to the sha512 of bin/yarn.js from the tarball npm checked against the registry. To pin it in the project: corepack use ' + spec);
+  } else {
+    if (Array.isArray(dist.signatures) && dist.signatures.length) return; // corepack verifies them with its npm keys
+    hex = Buffer.from(dist.integrity.slice(7), 'base64').toString('hex');
+    say('the registry serves ' + pkgName + '@' + version + ' without npm signatures (a mirror?), which corepack needs to check a packageManager without a hash: checking the download against the registry\'s sha512 instead. To pin it in the project: corepack use ' + spec);
+  }
   root.pkg.packageManager = spec + '+sha512.' + hex;
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify(root.pkg, null, 2) + '\n');
 }
