@@ -26,7 +26,6 @@ import (
 	"github.com/slimfront/slimfront/presets/all"
 )
 
-
 func BenchmarkLLBGen(b *testing.B) {
 	files, _ := filepath.Glob(filepath.Join("..", "examples", "*", "slim.toml"))
 	sort.Strings(files)

@@ -84,7 +84,7 @@ func imageConfig(base *dockerspec.DockerOCIImage, plan Plan, opt Options) *docke
 	} else {
 		img.Created = nil
 	}
-	final := plan.Stages[len(plan.Stages)-1]
+	final := plan.Final()
 	for _, g := range Groups(final.Steps) {
 		img.History = append(img.History, ocispecs.History{
 			Created:   created,

@@ -234,11 +234,16 @@ func verifyPlan() Plan {
 
 func TestVerifyStagesCheckTheImageWithoutBecomingIt(t *testing.T) {
 	res, def, _ := render(t, verifyPlan(), arm64)
-	_, plain, _ := render(t, samplePlan(), arm64)
+	plainRes, plain, _ := render(t, samplePlan(), arm64)
 	a, _ := DumpJSON(def)
 	b, _ := DumpJSON(plain)
 	if string(a) != string(b) {
 		t.Fatal("a verify stage changed the image's LLB")
+	}
+	ha, _ := json.Marshal(res.Image)
+	hb, _ := json.Marshal(plainRes.Image)
+	if string(ha) != string(hb) {
+		t.Fatalf("a verify stage changed the image config (history must describe the image's own layers):\n%s\nvs\n%s", ha, hb)
 	}
 	if len(res.Verify) != 1 {
 		t.Fatalf("%d verify states, want 1", len(res.Verify))
