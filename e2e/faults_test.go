@@ -320,6 +320,12 @@ func TestFaultsCacheAndReproducibilityAcrossDaemons(t *testing.T) {
 			t.Errorf("go build step was not CACHED on the fresh daemon: %s\n----- buildctl output -----\n%s", gb, out)
 		}
 		for _, v := range buildSteps(vs) {
+			// The start check reads the image and produces nothing the
+			// image holds, so no exported cache has it: it runs again
+			// (in well under a second) on a daemon that did not build.
+			if strings.HasPrefix(v.Name, "[startcheck ") {
+				continue
+			}
 			if strings.Contains(v.Name, "RUN ") && !v.Cached {
 				t.Errorf("step ran instead of coming from the imported cache: %s", v)
 			}
