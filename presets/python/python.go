@@ -88,9 +88,6 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		return llbgen.Plan{}, err
 	}
 	uid, gid := presets.Owner(app)
-	if app.Build.Script != "" {
-		return llbgen.Plan{}, descriptor.Errorf(app, "build.script", "build.script is not supported for python yet; the sources are copied as they are (compile assets before the build, or ship them with [run] include)")
-	}
 	if len(app.Run.Packages) > 0 && base.Base(app.Preset) != base.Alpine {
 		return llbgen.Plan{}, descriptor.Errorf(app, "run.packages", "run.packages needs a package manager in the final image; preset %q has none (use preset \"alpine\", or [run] include for files)", app.Preset)
 	}
@@ -98,8 +95,15 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	plan := llbgen.Plan{Checks: append(append(inst.checks, ep.checks...), presets.IncludeChecks(app)...)}
 	builder := builderStage(app, fl, inst)
 	deps := depsStage(app, fl, inst, ep)
-	src := appStage(fl, ep, app.File)
-	plan.Stages = append(plan.Stages, builder, deps, src)
+	plan.Stages = append(plan.Stages, builder, deps)
+	proj := ""
+	if inst.pyproject != "" {
+		ps := projectStage(app, fl, inst, ep)
+		plan.Stages = append(plan.Stages, ps)
+		proj = ps.Name
+	}
+	src := appStage(app, fl, ep, proj)
+	plan.Stages = append(plan.Stages, src)
 
 	var final llbgen.Stage
 	switch base.Base(app.Preset) {
@@ -139,6 +143,9 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 			Key:    "deps",
 			Copy:   &llbgen.Copy{From: deps.Name, Src: []string{venv}, Dest: venv},
 		})
+	}
+	if proj != "" {
+		final.Steps = append(final.Steps, projectCopy(proj))
 	}
 	// [run] include needs no step: the whole context (minus VCS data and
 	// stale bytecode) is in /app already; IncludeChecks still verify the paths.
@@ -291,18 +298,45 @@ func parseEntrypoint(app *descriptor.App, fl flavor) (entry, error) {
 	return e, nil
 }
 
+// Dependency managers whose lockfile the python preset reads, each with its
+// own tool in the tools venv (never in the image).
+const (
+	kindRequirements = "requirements" // pip -r/-c
+	kindPyproject    = "pyproject"    // [project] dependencies of pyproject.toml, no lock
+	kindUV           = "uv"           // uv.lock: uv sync --locked
+	kindPoetry       = "poetry"       // poetry.lock: poetry export (poetry-plugin-export)
+	kindPDM          = "pdm"          // pdm.lock: pdm export
+	kindPipenv       = "pipenv"       // Pipfile.lock: pipenv requirements
+)
+
 // installer is how dependencies get into the venv.
 type installer struct {
+	kind         string   // one of the kind* constants
 	manifests    []string // files copied into /src before installing
 	requirements []string // pip -r
 	constraints  []string // pip -c
-	pyproject    string   // PEP 621 dependencies of this pyproject.toml (no lock)
-	uv           bool     // uv sync --frozen from uv.lock + pyproject.toml
+	pyproject    string   // the pyproject.toml in deps ("" when none): the project, installed after the deps when it is a package
+	lock         string   // the lockfile (uv.lock, poetry.lock, pdm.lock, Pipfile.lock), "" when none
 	checks       []llbgen.PathCheck
 }
 
+// lockNeeds is the manifest each lockfile is read with (next to it), the
+// tool's own command that rewrites it when it is out of date, and how it is
+// turned into the install.
+var lockNeeds = map[string]struct{ kind, manifest, relock string }{
+	"uv.lock":      {kindUV, "pyproject.toml", "uv lock"},
+	"poetry.lock":  {kindPoetry, "pyproject.toml", "poetry lock"},
+	"pdm.lock":     {kindPDM, "pyproject.toml", "pdm lock"},
+	"Pipfile.lock": {kindPipenv, "Pipfile", "pipenv lock"},
+}
+
+// parseDeps reads the deps key: requirements files (with constraints
+// files), or one lockfile with the manifest it was made from (uv.lock,
+// poetry.lock or pdm.lock with pyproject.toml, Pipfile.lock with Pipfile),
+// or a pyproject.toml alone. Errors are *descriptor.Error at deps[i] or
+// deps, saying which combination is valid.
 func parseDeps(app *descriptor.App) (installer, error) {
-	var in installer
+	in := installer{kind: kindRequirements}
 	deps := app.Deps
 	if len(deps) == 0 {
 		deps = []string{"requirements.txt"}
@@ -312,17 +346,15 @@ func parseDeps(app *descriptor.App) (installer, error) {
 			in.checks = append(in.checks, llbgen.PathCheck{Key: fmt.Sprintf("deps[%d]", i), Path: d, File: true})
 		}
 	}
-	var pyprojects, locks []string
+	var manifests, locks []string // pyproject.toml / Pipfile; lockfiles
 	for i, d := range deps {
 		in.manifests = append(in.manifests, d)
 		base := path.Base(d)
 		switch {
-		case base == "uv.lock":
+		case lockNeeds[base].kind != "":
 			locks = append(locks, d)
-		case base == "pyproject.toml":
-			pyprojects = append(pyprojects, d)
-		case base == "poetry.lock" || base == "Pipfile" || base == "Pipfile.lock":
-			return in, descriptor.Errorf(app, fmt.Sprintf("deps[%d]", i), "%s is not supported yet; export it to a requirements file (poetry export -f requirements.txt / pipenv requirements) or use uv.lock", base)
+		case base == "pyproject.toml" || base == "Pipfile":
+			manifests = append(manifests, d)
 		case strings.HasSuffix(base, ".txt") || strings.HasSuffix(base, ".in"):
 			if strings.Contains(base, "constraint") {
 				in.constraints = append(in.constraints, d)
@@ -330,25 +362,34 @@ func parseDeps(app *descriptor.App) (installer, error) {
 				in.requirements = append(in.requirements, d)
 			}
 		default:
-			return in, descriptor.Errorf(app, fmt.Sprintf("deps[%d]", i), "unknown Python dependency file %q; use requirements files (*.txt), constraints files, pyproject.toml (with uv.lock for uv)", d)
+			return in, descriptor.Errorf(app, fmt.Sprintf("deps[%d]", i), "unknown Python dependency file %q; valid: requirements files (*.txt, constraints*.txt), pyproject.toml alone, or a lockfile with its manifest: pyproject.toml + uv.lock, poetry.lock or pdm.lock; Pipfile + Pipfile.lock", d)
 		}
 	}
 	switch {
-	case len(locks) > 0:
-		if len(locks) > 1 || len(pyprojects) != 1 || path.Dir(locks[0]) != path.Dir(pyprojects[0]) {
-			return in, descriptor.Errorf(app, "deps", "uv.lock needs exactly one pyproject.toml next to it in deps, like [\"pyproject.toml\", \"uv.lock\"]")
+	case len(locks) > 1:
+		return in, descriptor.Errorf(app, "deps", "several lockfiles in deps (%s); give the one your project is locked with, next to its manifest", strings.Join(locks, ", "))
+	case len(locks) == 1:
+		need := lockNeeds[path.Base(locks[0])]
+		want := path.Join(path.Dir(locks[0]), need.manifest)
+		if len(manifests) != 1 || manifests[0] != want {
+			return in, descriptor.Errorf(app, "deps", "%s is read with the %s it was locked from; list exactly that one next to it: deps = [%q, %q]", path.Base(locks[0]), need.manifest, want, locks[0])
 		}
-		if len(in.requirements) > 0 {
-			return in, descriptor.Errorf(app, "deps", "give either uv.lock with pyproject.toml or requirements files, not both")
+		if len(in.requirements) > 0 || len(in.constraints) > 0 {
+			return in, descriptor.Errorf(app, "deps", "give either %s with %s or requirements files, not both", path.Base(locks[0]), need.manifest)
 		}
-		in.uv = true
-	case len(pyprojects) > 1:
-		return in, descriptor.Errorf(app, "deps", "only one pyproject.toml is supported")
-	case len(pyprojects) == 1:
+		in.kind, in.lock = need.kind, locks[0]
+		if need.manifest == "pyproject.toml" {
+			in.pyproject = want
+		}
+	case len(manifests) > 1:
+		return in, descriptor.Errorf(app, "deps", "only one pyproject.toml or Pipfile is supported")
+	case len(manifests) == 1 && path.Base(manifests[0]) == "Pipfile":
+		return in, descriptor.Errorf(app, "deps", "Pipfile is installed from its lock: run `pipenv lock` and list both: deps = [%q, %q]", manifests[0], path.Join(path.Dir(manifests[0]), "Pipfile.lock"))
+	case len(manifests) == 1:
 		if len(in.requirements) > 0 {
 			return in, descriptor.Errorf(app, "deps", "give either pyproject.toml or requirements files, not both")
 		}
-		in.pyproject = pyprojects[0]
+		in.kind, in.pyproject = kindPyproject, manifests[0]
 	case len(in.requirements) == 0:
 		return in, descriptor.Errorf(app, "deps", "no requirements file in deps; name one like \"requirements.txt\"")
 	}

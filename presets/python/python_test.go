@@ -34,6 +34,23 @@ port       = 8000
 [build]
 packages   = ["git"]
 `,
+	"django": `# syntax=org/slimfront
+language   = "python"
+entrypoint = ["gunicorn", "site.wsgi"]
+deps       = ["requirements.txt"]
+preset     = "%s"
+port       = 8000
+[env]
+DJANGO_SETTINGS_MODULE = "site.settings"
+[build]
+script = "python manage.py collectstatic --noinput"
+`,
+	"poetry": `# syntax=org/slimfront
+language   = "python"
+entrypoint = ["svc-serve"]
+deps       = ["pyproject.toml", "poetry.lock"]
+preset     = "%s"
+`,
 	"uv": `# syntax=org/slimfront
 language   = "python"
 entrypoint = ["python", "-m", "server"]
@@ -176,8 +193,12 @@ func TestBadDescriptorsFailAtTheirKey(t *testing.T) {
 		{"language = \"python\"\nentrypoint = \"app.py\"\npreset = \"distroless\"\nversion = \"3.12\"\n", `slim.toml:4`},
 		{"language = \"python\"\nentrypoint = \"app.py\"\npreset = \"scratch\"\nversion = \"3.13.5\"\n", `give MAJOR.MINOR`},
 		{"language = \"python\"\nentrypoint = \"app.py\"\npreset = \"alpine\"\nversion = \"3.9\"\n", `valid: 3.10, 3.11, 3.12, 3.13, 3.14`},
-		{"language = \"python\"\nentrypoint = \"app.py\"\ndeps = [\"poetry.lock\"]\npreset = \"distroless\"\n", `poetry.lock is not supported`},
-		{"language = \"python\"\nentrypoint = \"app.py\"\ndeps = [\"uv.lock\"]\npreset = \"distroless\"\n", `uv.lock needs exactly one pyproject.toml`},
+		{"language = \"python\"\nentrypoint = \"app.py\"\ndeps = [\"poetry.lock\"]\npreset = \"distroless\"\n", `slim.toml:3:1: deps: poetry.lock is read with the pyproject.toml it was locked from; list exactly that one next to it: deps = ["pyproject.toml", "poetry.lock"]`},
+		{"language = \"python\"\nentrypoint = \"app.py\"\ndeps = [\"uv.lock\"]\npreset = \"distroless\"\n", `deps = ["pyproject.toml", "uv.lock"]`},
+		{"language = \"python\"\nentrypoint = \"app.py\"\ndeps = [\"svc/pyproject.toml\", \"pdm.lock\"]\npreset = \"distroless\"\n", `deps = ["pyproject.toml", "pdm.lock"]`},
+		{"language = \"python\"\nentrypoint = \"app.py\"\ndeps = [\"Pipfile\"]\npreset = \"distroless\"\n", "run `pipenv lock` and list both"},
+		{"language = \"python\"\nentrypoint = \"app.py\"\ndeps = [\"pyproject.toml\", \"uv.lock\", \"poetry.lock\"]\npreset = \"distroless\"\n", `several lockfiles in deps (uv.lock, poetry.lock)`},
+		{"language = \"python\"\nentrypoint = \"app.py\"\ndeps = [\"setup.cfg\"]\npreset = \"distroless\"\n", `slim.toml:3:9: deps[0]: unknown Python dependency file "setup.cfg"; valid: requirements files`},
 		{"language = \"python\"\nentrypoint = [\"bin/run\"]\npreset = \"distroless\"\n", `give a console script name`},
 		{"language = \"python\"\nentrypoint = \"app.py\"\npreset = \"scratch\"\n[run]\npackages = [\"curl\"]\n", `run.packages`},
 	}
@@ -229,7 +250,7 @@ func TestEmbeddedPythonCompiles(t *testing.T) {
 	if err != nil {
 		t.Skip("no python3 on this machine")
 	}
-	for name, src := range map[string]string{"sigterm": sigtermModule, "rootfs": rootfsScript, "compile": compileScript, "findspec": findSpecScript} {
+	for name, src := range map[string]string{"sigterm": sigtermModule, "rootfs": rootfsScript, "compile": compileScript, "findspec": findSpecScript, "ispackage": isPackageScript} {
 		out, err := exec.Command(py, "-c", "import sys; compile(sys.argv[1], sys.argv[2], 'exec')", src, name).CombinedOutput()
 		if err != nil {
 			t.Errorf("%s does not compile: %v\n%s", name, err, out)

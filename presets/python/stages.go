@@ -62,11 +62,11 @@ func builderStage(app *descriptor.App, fl flavor, in installer) llbgen.Stage {
 	script := fmt.Sprintf("set -eu; %[1]s -m venv %[2]s; %[1]s -m venv --without-pip %[3]s", fl.python, tools, venv)
 	run := &llbgen.Run{Argv: []string{"sh", "-c", script}, Network: llbgen.NetNone}
 	reason := "pip in a tools venv (from the bundled wheel, offline); the app's venv without pip"
-	if in.uv {
-		run.Argv[2] += "; " + tools + "/bin/pip install -q uv"
+	if tl := lockTools[in.kind]; tl.pkgs != "" {
+		run.Argv[2] += "; " + tools + "/bin/pip install -q " + tl.pkgs
 		run.Network = llbgen.NetDefault
 		run.Caches = []llbgen.Cache{pipMount}
-		reason = "pip and uv in a tools venv; the app's venv without pip"
+		reason = "pip and " + tl.name + " in a tools venv; the app's venv without pip"
 	}
 	st.Steps = append(st.Steps, llbgen.Step{Reason: reason, Run: run})
 	st.Steps = append(st.Steps, llbgen.Step{Reason: "the bytecode compiler used for the venv and the app",
@@ -82,12 +82,16 @@ import compileall, os, py_compile, sys
 
 
 def main():
-    ok = True
-    for d in sys.argv[1:]:
-        ok &= bool(compileall.compile_dir(d, quiet=1, workers=0,
+    ok, dirs, root = True, sys.argv[1:], None
+    if dirs[:1] == ["--root"]:  # files staged under ROOT: record their paths in the image
+        root, dirs = dirs[1], dirs[2:]
+    for d in dirs:
+        if root is not None and not os.path.isdir(d):
+            continue
+        ok &= bool(compileall.compile_dir(d, quiet=1, workers=0, stripdir=root, prependdir="/" if root else None,
                                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH))
     tag = sys.implementation.cache_tag
-    for d in sys.argv[1:]:
+    for d in dirs:
         for dirpath, dirs, files in os.walk(d):
             for f in files:
                 mod = f.split(".")[0]
@@ -149,16 +153,14 @@ func depsStage(app *descriptor.App, fl flavor, in installer, ep entry) llbgen.St
 	})
 	pip := []string{tools + "/bin/pip", "--python", venv + "/bin/python", "install", "--no-compile", "--no-warn-script-location"}
 	var run *llbgen.Run
-	switch {
-	case in.uv:
-		dir := path.Join(srcDir, path.Dir(in.manifests[0]))
-		for _, m := range in.manifests {
-			if path.Base(m) == "uv.lock" {
-				dir = path.Join(srcDir, path.Dir(m))
-			}
-		}
+	switch in.kind {
+	case kindUV:
+		dir := path.Join(srcDir, path.Dir(in.lock))
+		// --locked: uv.lock must match pyproject.toml (uv's own "needs to be
+		// updated" error otherwise); --no-dev leaves the dev group out; the
+		// project itself is installed later, from the sources (projectStage).
 		run = &llbgen.Run{
-			Argv: []string{tools + "/bin/uv", "sync", "--project", dir, "--frozen", "--no-install-project", "--no-dev", "--no-editable"},
+			Argv: []string{tools + "/bin/uv", "sync", "--project", dir, "--locked", "--no-install-project", "--no-dev", "--no-editable"},
 			Env: []llbgen.KV{
 				{Key: "UV_PROJECT_ENVIRONMENT", Value: venv},
 				{Key: "UV_PYTHON", Value: venv + "/bin/python"},
@@ -170,7 +172,13 @@ func depsStage(app *descriptor.App, fl flavor, in installer, ep entry) llbgen.St
 			},
 			Caches: []llbgen.Cache{uvMount},
 		}
-	case in.pyproject != "":
+	case kindPoetry, kindPDM, kindPipenv:
+		tl := lockTools[in.kind]
+		script := fmt.Sprintf(`set -eu; cd "$1"; shift; %s || { echo "slimfront: deps: %s is out of date with %s (or unreadable, see above); run `+"`%s`"+` and commit it" >&2; exit 1; }; %s > /tmp/requirements.txt; exec "$@" --no-deps -r /tmp/requirements.txt`,
+			tl.check, path.Base(in.lock), lockNeeds[path.Base(in.lock)].manifest, lockNeeds[path.Base(in.lock)].relock, tl.export)
+		run = &llbgen.Run{Argv: append([]string{"sh", "-c", script, in.kind, path.Join(srcDir, path.Dir(in.lock))}, pip...),
+			Env: tl.env, Caches: []llbgen.Cache{pipMount, tl.cache}}
+	case kindPyproject:
 		script := fmt.Sprintf(`set -eu; %s -c 'import sys, tomllib; print("\n".join(tomllib.load(open(sys.argv[1], "rb")).get("project", {}).get("dependencies", [])))' %s > /tmp/requirements.txt; exec "$@" -r /tmp/requirements.txt`,
 			fl.python, path.Join(srcDir, in.pyproject))
 		run = &llbgen.Run{Argv: append([]string{"sh", "-c", script, "install"}, pip...), Caches: []llbgen.Cache{pipMount}}
@@ -189,10 +197,8 @@ func depsStage(app *descriptor.App, fl flavor, in installer, ep entry) llbgen.St
 	}
 	run.SSH = app.Build.SSH // git+ssh:// requirements
 	st.Steps = append(st.Steps, llbgen.Step{Reason: "install into the venv; wheels are built here, with the build packages", Key: "deps", Run: run})
-	if ep.script != "" {
-		const script = `test -x "$1" || { echo "slimfront: entrypoint [$2]: no console script \"$3\" in the venv; add the package that provides it to your requirements" >&2; exit 1; }`
-		st.Steps = append(st.Steps, llbgen.Step{Reason: "the entrypoint's program must come from the dependencies", Key: "entrypoint",
-			Run: &llbgen.Run{Argv: []string{"sh", "-c", script, "check", venv + "/bin/" + ep.script, ep.display, ep.script}, Network: llbgen.NetNone}})
+	if ep.script != "" && in.pyproject == "" {
+		st.Steps = append(st.Steps, consoleScriptCheck(ep, ""))
 	}
 	site := fl.sitePackages()
 	st.Steps = append(st.Steps,
@@ -222,9 +228,19 @@ func depsStage(app *descriptor.App, fl flavor, in installer, ep entry) llbgen.St
 const findSpecScript = `import importlib.util as u, sys; sys.path.insert(0, "."); m, e = sys.argv[1:3]; t = m.split(".")[0]; ` +
 	`u.find_spec(t) is None and sys.exit("slimfront: entrypoint [%s]: module %r is not in the build context (no %s.py or %s/ next to the descriptor)" % (e, m, t, t))`
 
-// appStage copies the sources and compiles them; it does not depend on the
-// deps stage, so it runs in parallel with the install.
-func appStage(fl flavor, ep entry, descriptorFile string) llbgen.Stage {
+// sourceExcludes are left out whenever the sources are copied: VCS data,
+// local venvs and stale bytecode (and the descriptor itself).
+func sourceExcludes(descriptorFile string) []string {
+	return []string{".git", ".venv", "**/__pycache__", "**/*.pyc", path.Base(descriptorFile)}
+}
+
+// appStage copies the sources and compiles them. Without [build] script it
+// does not depend on the deps stage, so it runs in parallel with the
+// install. With one, it starts from the deps stage (the venv, plus the
+// project's files from the stage proj when it is not ""), runs the script
+// in the app directory with the runtime [env] and [build] env, network
+// off, and keeps whatever it writes there (collectstatic's STATIC_ROOT).
+func appStage(app *descriptor.App, fl flavor, ep entry, proj string) llbgen.Stage {
 	st := llbgen.Stage{
 		Name:   "app",
 		Reason: "the app's sources, compiled; runs in parallel with the dependency install",
@@ -232,14 +248,33 @@ func appStage(fl flavor, ep entry, descriptorFile string) llbgen.Stage {
 		Where:  llbgen.OnTarget,
 		Dir:    appDir,
 	}
+	if app.Build.Script != "" {
+		st.Reason = "the app's sources, the output of [build] script and their bytecode"
+		st.Base = llbgen.Base{Stage: "deps"}
+		if proj != "" {
+			st.Steps = append(st.Steps, projectCopy(proj))
+		}
+	}
 	st.Steps = append(st.Steps, llbgen.Step{
 		Reason: "the sources (without VCS data, local venvs and stale bytecode)", Key: "entrypoint",
-		Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: appDir + "/",
-			Exclude: []string{".git", ".venv", "**/__pycache__", "**/*.pyc", path.Base(descriptorFile)}},
+		Copy:   &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: appDir + "/", Exclude: sourceExcludes(app.File)},
 	})
 	if ep.module != "" {
 		st.Steps = append(st.Steps, llbgen.Step{Reason: "the entrypoint's module must be in the context", Key: "entrypoint",
 			Run: &llbgen.Run{Argv: []string{fl.python, "-c", findSpecScript, ep.module, ep.display}, Network: llbgen.NetNone}})
+	}
+	if app.Build.Script != "" {
+		env := []llbgen.KV{{Key: "PATH", Value: venv + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, {Key: "VIRTUAL_ENV", Value: venv}}
+		for _, kv := range app.Env {
+			env = append(env, llbgen.KV{Key: kv.Key, Value: kv.Value})
+		}
+		for _, kv := range app.Build.Env { // [build] env wins over [env] here
+			env = append(env, llbgen.KV{Key: kv.Key, Value: kv.Value})
+		}
+		st.Steps = append(st.Steps, llbgen.Step{
+			Reason: "[build] script with the venv and the sources, network off; what it writes under " + appDir + " is kept", Key: "build.script",
+			Run: &llbgen.Run{Argv: []string{"sh", "-c", app.Build.Script}, Env: env, Network: llbgen.NetNone},
+		})
 	}
 	st.Steps = append(st.Steps, llbgen.Step{
 		Reason: "reproducible bytecode of the sources", Key: "entrypoint",
