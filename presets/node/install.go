@@ -100,6 +100,16 @@ if (declared !== undefined) {
   const lock = { npm: 'package-lock.json', yarn: 'yarn.lock', pnpm: 'pnpm-lock.yaml' };
   if (m[1] !== pm) fail(at + ' but deps has ' + lock[pm] + ', ' + pm + '\'s lockfile: list ' + (lock[m[1]] || m[1] + '\'s lockfile') + ' in deps, or change packageManager to ' + pm);
   major = Number(m[2]);
+  if (m[1] === 'yarn' && major >= 2) {
+    const rc = path.join(app, '.yarnrc.yml');
+    const text = fs.existsSync(rc) ? fs.readFileSync(rc, 'utf8') : '';
+    const lm = /^nodeLinker:\s*["']?([\w-]+)/m.exec(text);
+    const linker = env.YARN_NODE_LINKER || (lm ? lm[1] : 'pnp');
+    if (linker !== 'node-modules' && linker !== 'pnpm') {
+      const where = lm ? '.yarnrc.yml:' + lineOf(text, lm[0]) + ': nodeLinker: ' + linker : '.yarnrc.yml: no nodeLinker (Yarn ' + major + '\'s default is pnp)';
+      fail(where + ': Plug\'n\'Play is not supported (the image runs plain node, without .pnp.cjs); valid: node-modules, pnpm. Add to .yarnrc.yml:\n  nodeLinker: node-modules\nand run yarn install to update yarn.lock');
+    }
+  }
   if (pm !== 'npm') {
     useCorepack = true;
     if (!m[3]) pinIfUnsigned(m[1], m[2], declared);
@@ -154,14 +164,6 @@ switch (pm) {
     break;
   case 'yarn':
     if (major >= 2) {
-      const rc = path.join(app, '.yarnrc.yml');
-      const text = fs.existsSync(rc) ? fs.readFileSync(rc, 'utf8') : '';
-      const m = /^nodeLinker:\s*["']?([\w-]+)/m.exec(text);
-      const linker = env.YARN_NODE_LINKER || (m ? m[1] : 'pnp');
-      if (linker !== 'node-modules' && linker !== 'pnpm') {
-        const where = m ? '.yarnrc.yml:' + lineOf(text, m[0]) + ': nodeLinker: ' + linker : '.yarnrc.yml: no nodeLinker (Yarn ' + major + '\'s default is pnp)';
-        fail(where + ': Plug\'n\'Play is not supported (the image runs plain node, without .pnp.cjs); valid: node-modules, pnpm. Add to .yarnrc.yml:\n  nodeLinker: node-modules\nand run yarn install to update yarn.lock');
-      }
       Object.assign(env, { YARN_ENABLE_TELEMETRY: '0', YARN_ENABLE_GLOBAL_CACHE: 'true', YARN_GLOBAL_FOLDER: '/root/.yarn/berry', YARN_ENABLE_IMMUTABLE_INSTALLS: 'true', YARN_ENABLE_PROGRESS_BARS: 'false' });
       if (prod) run(via(['yarn', 'workspaces', 'focus', '--production']), path.join(app, member));
       else run(via(['yarn', 'install', '--immutable']));

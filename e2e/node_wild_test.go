@@ -1,0 +1,172 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// nodeWildExamples are the Node apps shaped like real projects: a prepare
+// script needing a dev dependency (husky), a pnpm and a Yarn 4 workspace
+// with the entrypoint in a member, Next.js standalone. Each runs through
+// nodeExampleOnPreset (expect.json: answer, extra checks such as "/others"
+// -> "kleur:false lodash:false", present/absent paths, size, no package
+// manager, uid, SIGTERM); TestNodeExamplesOnDistrolessAndScratch builds
+// them too, this test names them so they can be run alone.
+var nodeWildExamples = []string{"node-husky", "node-pnpm-workspace", "node-yarn-workspace", "node-next-standalone"}
+
+func TestNodeWildExamples(t *testing.T) {
+	requireEnv(t)
+	for _, ex := range nodeWildExamples {
+		for _, preset := range nodePresets {
+			t.Run(ex+"/"+preset, func(t *testing.T) {
+				t.Parallel()
+				nodeExampleOnPreset(t, ex, preset)
+			})
+		}
+	}
+}
+
+// TestNodeNextStandaloneServesAssets builds examples/node-next-standalone
+// and GETs what a browser loads: the page, every CSS and JS file it links
+// under /_next/static/ and a public/ file, all 200 (next build leaves
+// .next/static and public/ out of .next/standalone: they 404 unless the
+// image puts them beside server.js). The image holds no @next/swc compiler
+// and no full node_modules, and the server listens on all interfaces
+// (HOSTNAME=0.0.0.0).
+func TestNodeNextStandaloneServesAssets(t *testing.T) {
+	requireEnv(t)
+	for _, preset := range nodePresets {
+		t.Run(preset, func(t *testing.T) {
+			t.Parallel()
+			dir := copyExample(t, "node-next-standalone")
+			im, tarPath := buildPresetImage(t, dir, preset)
+			var swc []string
+			for _, l := range im.Layers {
+				for name := range l.Files {
+					if strings.Contains(name, "@next/swc") || strings.HasPrefix(name, "app/node_modules/") {
+						swc = append(swc, name)
+					}
+				}
+			}
+			if len(swc) > 0 {
+				t.Errorf("the image has next's compiler or the full node_modules (%d files), e.g. %s", len(swc), swc[0])
+			}
+			t.Logf("image: %.1f MiB uncompressed", float64(im.UncompressedSize())/(1<<20))
+			c := runImage(t, tarPath)
+			page := c.get(t, "/")
+			if !strings.Contains(page, "today on the menu board") {
+				t.Fatalf("GET / = %q", page)
+			}
+			assets := regexp.MustCompile(`/_next/static/[^"'\s]+\.(css|js)`).FindAllString(page, -1)
+			css := 0
+			for _, a := range assets {
+				if strings.HasSuffix(a, ".css") {
+					css++
+				}
+				if code := nodeStatus(t, c, a); code != http.StatusOK {
+					t.Errorf("GET %s (linked from /) = %d, want 200", a, code)
+				}
+			}
+			if css == 0 || len(assets) < 2 {
+				t.Errorf("the page links %d assets (%d CSS) under /_next/static/, want CSS and JS:\n%s", len(assets), css, page)
+			}
+			for _, p := range []string{"/plate.svg", "/about.txt"} {
+				if code := nodeStatus(t, c, p); code != http.StatusOK {
+					t.Errorf("GET %s (public/) = %d, want 200", p, code)
+				}
+			}
+			if code := nodeStatus(t, c, "/no-such-page"); code != http.StatusNotFound {
+				t.Errorf("GET /no-such-page = %d, want 404 (the asset checks above must be able to fail)", code)
+			}
+		})
+	}
+}
+
+// nodeStatus GETs path from the running container and returns the status.
+func nodeStatus(t *testing.T, c *container, path string) int {
+	t.Helper()
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d%s", c.Port, path))
+	if err != nil {
+		t.Errorf("GET %s: %v", path, err)
+		return 0
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestNodeWildBadInputFailsClearly: a declared package manager that does
+// not match the lockfile, a malformed packageManager, and Yarn 4 with
+// Plug'n'Play (Yarn's default linker) fail the install with the file, the
+// line, the key and what is valid in the lines buildx shows.
+func TestNodeWildBadInputFailsClearly(t *testing.T) {
+	requireEnv(t)
+	const appJS = "require('http').createServer((q, s) => s.end('x')).listen(3000);\n"
+	toml := func(lock string) string {
+		return syntaxLine + "language = \"node\"\nentrypoint = \"app.js\"\ndeps = [\"package.json\", \"" + lock + "\"]\n"
+	}
+	cases := []struct {
+		name  string
+		files map[string]string
+		want  []anyOf
+	}{{
+		name: "packageManager pnpm with an npm lockfile",
+		files: map[string]string{
+			"slim.toml":         toml("package-lock.json"),
+			"package.json":      "{\n  \"name\": \"app\",\n  \"version\": \"1.0.0\",\n  \"packageManager\": \"pnpm@10.34.9\"\n}\n",
+			"package-lock.json": nodeEmptyLock, "app.js": appJS,
+		},
+		want: []anyOf{{"package.json:4: packageManager"}, {"pnpm@10.34.9"}, {"package-lock.json"}, {"pnpm-lock.yaml"}},
+	}, {
+		name: "malformed packageManager",
+		files: map[string]string{
+			"slim.toml":         toml("package-lock.json"),
+			"package.json":      "{\n  \"name\": \"app\",\n  \"version\": \"1.0.0\",\n  \"packageManager\": \"yarn\"\n}\n",
+			"package-lock.json": nodeEmptyLock, "app.js": appJS,
+		},
+		want: []anyOf{{"package.json:4: packageManager"}, {"name@x.y.z"}, {"npm, yarn or pnpm"}},
+	}, {
+		name: "yarn 4 with plug'n'play",
+		files: map[string]string{
+			"slim.toml":    toml("yarn.lock"),
+			"package.json": `{"name": "app", "version": "1.0.0", "packageManager": "yarn@4.18.1"}` + "\n",
+			".yarnrc.yml":  "enableTelemetry: false\nnodeLinker: pnp\n",
+			"yarn.lock":    "__metadata:\n  version: 8\n  cacheKey: 10c0\n\n\"app@workspace:.\":\n  version: 0.0.0-use.local\n  resolution: \"app@workspace:.\"\n  languageName: unknown\n  linkType: soft\n",
+			"app.js":       appJS,
+		},
+		want: []anyOf{{".yarnrc.yml:2: nodeLinker: pnp"}, {"Plug'n'Play is not supported"}, {"nodeLinker: node-modules"}},
+	}}
+	for _, tc := range cases {
+		t.Run(strings.ReplaceAll(tc.name, " ", "_"), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			writeFiles(t, dir, tc.files)
+			out, err := buildx(t, dir, "-f", "slim.toml", "--output", "type=cacheonly")
+			if err == nil {
+				t.Fatalf("build succeeded, want an error\n----- buildx output -----\n%s", out)
+			}
+			report := strings.ToLower(errorReport(out))
+			var missing []string
+			for _, w := range tc.want {
+				ok := false
+				for _, alt := range w {
+					ok = ok || strings.Contains(report, strings.ToLower(alt))
+				}
+				if !ok {
+					missing = append(missing, strings.Join(w, " | "))
+				}
+			}
+			if len(missing) > 0 {
+				t.Errorf("the error report lacks %q\n----- buildx output -----\n%s", missing, out)
+			} else {
+				t.Logf("error report:\n%s", strings.TrimSpace(errorReport(out)))
+			}
+		})
+	}
+}
