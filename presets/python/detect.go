@@ -2,6 +2,8 @@ package python
 
 import (
 	"fmt"
+
+	toml "github.com/pelletier/go-toml/v2"
 	"os"
 	"path"
 	"path/filepath"
@@ -14,7 +16,7 @@ import (
 // Info describes Python to slim init and bench: an app with a
 // requirements.txt or a pyproject.toml, sources in .py files.
 func (Preset) Info() presets.LanguageInfo {
-	return presets.LanguageInfo{Name: "Python", Markers: []string{"requirements.txt", "pyproject.toml"}, SourceExt: ".py"}
+	return presets.LanguageInfo{Name: "Python", Markers: []string{"requirements.txt", "pyproject.toml", "Pipfile"}, SourceExt: ".py"}
 }
 
 // wsgiApp finds a module-level WSGI application object: `app = Flask(...)`,
@@ -36,7 +38,16 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 	switch {
 	case has("pyproject.toml") && has("uv.lock"):
 		d.Deps = []string{"pyproject.toml", "uv.lock"}
-		d.DepsNote = "installed with uv sync --frozen from the lockfile, before the sources are copied"
+		d.DepsNote = "installed with uv sync --locked --no-dev from the lockfile, before the sources are copied; the project itself after them"
+	case has("pyproject.toml") && has("poetry.lock"):
+		d.Deps = []string{"pyproject.toml", "poetry.lock"}
+		d.DepsNote = "the main group of poetry.lock (poetry export in the builder), installed before the sources are copied"
+	case has("pyproject.toml") && has("pdm.lock"):
+		d.Deps = []string{"pyproject.toml", "pdm.lock"}
+		d.DepsNote = "the production packages of pdm.lock (pdm export --prod in the builder), installed before the sources are copied"
+	case has("Pipfile") && has("Pipfile.lock"):
+		d.Deps = []string{"Pipfile", "Pipfile.lock"}
+		d.DepsNote = "the default packages of Pipfile.lock (pipenv requirements in the builder), installed before the sources are copied"
 	case has("requirements.txt"):
 		d.Deps = []string{"requirements.txt"}
 		d.DepsNote = "installed with pip into a virtualenv before the sources are copied: a code edit keeps them cached"
@@ -46,11 +57,9 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 	default:
 		d.Deps = []string{"pyproject.toml"}
 		d.DepsNote = "the [project] dependencies of pyproject.toml, installed before the sources are copied"
-		if has("poetry.lock") {
-			d.Notes = append(d.Notes,
-				"# poetry.lock is not read by the python preset: for pinned versions export it with",
-				"#   poetry export -f requirements.txt -o requirements.txt",
-				`# and set deps = ["requirements.txt"]`)
+		if has("Pipfile") && !has("pyproject.toml") {
+			d.Deps = []string{"Pipfile", "Pipfile.lock"}
+			d.DepsNote = "Pipfile.lock does not exist yet: run `pipenv lock` (the image installs from the lock)"
 		}
 	}
 
@@ -75,6 +84,10 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 		d.Path = strings.TrimPrefix(path.Clean(filepath.ToSlash(entry)), "./")
 		d.EntryNote = "the script to run (from --entrypoint)"
 		d.Port, d.PortNote = presets.FindPort(dir, []string{d.Path})
+		return withVersionNote(dir, d), nil
+	}
+
+	if detectDjango(dir, d) || detectConsoleScript(dir, d) {
 		return withVersionNote(dir, d), nil
 	}
 
@@ -157,4 +170,78 @@ func withVersionNote(dir string, d *presets.Detection) *presets.Detection {
 	}
 	d.Notes = append(d.Notes, note)
 	return d
+}
+
+// djangoSettingsRE finds the settings module manage.py sets
+// (os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings"), as
+// django-admin startproject writes it).
+var djangoSettingsRE = regexp.MustCompile(`DJANGO_SETTINGS_MODULE["']\s*,\s*["']([A-Za-z_][\w.]*)["']`)
+
+// staticRootRE finds STATIC_ROOT's directory in a settings module:
+// BASE_DIR / "staticfiles", os.path.join(BASE_DIR, "staticfiles") or a
+// plain string.
+var staticRootRE = regexp.MustCompile(`(?m)^STATIC_ROOT\s*=\s*(?:BASE_DIR\s*/\s*|os\.path\.join\(\s*BASE_DIR\s*,\s*)?["']([\w./-]+)["']`)
+
+// detectDjango fills d for a Django project in dir (manage.py naming its
+// settings module, whose package has wsgi.py): gunicorn serving
+// <package>.wsgi on 8000, and, when the settings set STATIC_ROOT,
+// `python manage.py collectstatic --noinput` as the [build] script, with
+// STATIC_ROOT in .dockerignore (a local collectstatic's output is not
+// sent). It reports whether it found one.
+func detectDjango(dir string, d *presets.Detection) bool {
+	m := djangoSettingsRE.FindSubmatch(presets.ReadHead(filepath.Join(dir, "manage.py")))
+	if m == nil {
+		return false
+	}
+	settings := string(m[1])
+	pkg := settings // a settings module at the top level has no package: no wsgi.py is found
+	if i := strings.LastIndex(settings, "."); i > 0 {
+		pkg = settings[:i]
+	}
+	if !presets.IsFile(filepath.Join(dir, filepath.FromSlash(strings.ReplaceAll(pkg, ".", "/")), "wsgi.py")) {
+		return false
+	}
+	d.Argv = []string{"gunicorn", pkg + ".wsgi"}
+	d.EntryNote = fmt.Sprintf("Django: %s/wsgi.py (settings %s, from manage.py), served by gunicorn (it binds 0.0.0.0:$PORT)", strings.ReplaceAll(pkg, ".", "/"), settings)
+	if len(d.Deps) > 0 && !presets.Mentions(dir, d.Deps[:1], "gunicorn") {
+		d.EntryNote += "; add gunicorn to " + d.Deps[0]
+	}
+	d.Port, d.PortNote = 8000, "gunicorn's default; the image sets PORT from this key and gunicorn binds it"
+	settingsFile := filepath.Join(dir, filepath.FromSlash(strings.ReplaceAll(settings, ".", "/"))+".py")
+	if sm := staticRootRE.FindSubmatch(presets.ReadHead(settingsFile)); sm != nil {
+		d.BuildScript = "python manage.py collectstatic --noinput"
+		d.BuildNote = fmt.Sprintf("STATIC_ROOT (%s) is filled at build time with the venv and the sources, and kept in the image", sm[1])
+		d.Ignore = append(d.Ignore, "/"+strings.Trim(string(sm[1]), "/")+"/")
+	}
+	return true
+}
+
+// detectConsoleScript fills d when pyproject.toml in dir declares exactly
+// one console script ([project.scripts], PEP 621) and a build system: the
+// image installs the project and runs that script. The port is looked for
+// in the module the script points at (src/ layout or flat). It reports
+// whether it found one.
+func detectConsoleScript(dir string, d *presets.Detection) bool {
+	var py struct {
+		Project struct {
+			Scripts map[string]string `toml:"scripts"`
+		} `toml:"project"`
+		BuildSystem map[string]any `toml:"build-system"`
+	}
+	if toml.Unmarshal(presets.ReadHead(filepath.Join(dir, "pyproject.toml")), &py) != nil || len(py.Project.Scripts) != 1 || py.BuildSystem == nil {
+		return false
+	}
+	for name, target := range py.Project.Scripts {
+		d.Argv = []string{name}
+		d.EntryNote = fmt.Sprintf("the console script of [project.scripts] (%s), installed with the project after its dependencies", target)
+		mod := strings.ReplaceAll(strings.SplitN(target, ":", 2)[0], ".", "/")
+		var files []string
+		for _, f := range []string{"src/" + mod + ".py", mod + ".py", "src/" + mod + "/__init__.py", mod + "/__init__.py"} {
+			if presets.IsFile(filepath.Join(dir, filepath.FromSlash(f))) {
+				files = append(files, f)
+			}
+		}
+		d.Port, d.PortNote = presets.FindPort(dir, files)
+	}
+	return true
 }

@@ -45,6 +45,20 @@ func TestDetectPicksDepsAndEntrypoint(t *testing.T) {
 			path: "svc", deps: []string{"pyproject.toml"}, port: 9000},
 		{name: "from --entrypoint", entry: "./tools/serve.py", files: map[string]string{"requirements.txt": "", "app.py": "", "tools/serve.py": ""},
 			path: "tools/serve.py", deps: []string{"requirements.txt"}},
+		{name: "poetry lockfile", files: map[string]string{"pyproject.toml": "", "poetry.lock": "", "app.py": ""},
+			path: "app.py", deps: []string{"pyproject.toml", "poetry.lock"}},
+		{name: "pdm lockfile", files: map[string]string{"pyproject.toml": "", "pdm.lock": "", "app.py": ""},
+			path: "app.py", deps: []string{"pyproject.toml", "pdm.lock"}},
+		{name: "pipenv lockfile", files: map[string]string{"Pipfile": "", "Pipfile.lock": "", "app.py": ""},
+			path: "app.py", deps: []string{"Pipfile", "Pipfile.lock"}},
+		{name: "django project", files: map[string]string{"requirements.txt": "django\ngunicorn\n", "app.py": "",
+			"manage.py":        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'conf.settings')\n",
+			"conf/__init__.py": "", "conf/wsgi.py": "application = get_wsgi_application()\n",
+			"conf/settings.py": "STATIC_ROOT = BASE_DIR / \"static_out\"\n"},
+			argv: []string{"gunicorn", "conf.wsgi"}, deps: []string{"requirements.txt"}, port: 8000},
+		{name: "console script of a src/ package", files: map[string]string{"pyproject.toml": "[project]\nname='a'\n[project.scripts]\na-serve = 'a.web:main'\n[build-system]\nrequires=['hatchling']\n",
+			"uv.lock": "", "src/a/__init__.py": "", "src/a/web.py": "PORT = 8123\n"},
+			argv: []string{"a-serve"}, deps: []string{"pyproject.toml", "uv.lock"}, port: 8123},
 		{name: ".python-version", files: map[string]string{"requirements.txt": "", "app.py": "", ".python-version": "3.12\n"},
 			path: "app.py", deps: []string{"requirements.txt"}, note: `# version = "` + DefaultVersion + `"     # Python MAJOR.MINOR; default ` + DefaultVersion + " (.python-version says 3.12)"},
 	} {
@@ -75,5 +89,24 @@ func TestDetectFailsWhenItCannotTell(t *testing.T) {
 		if _, err := (Preset{}).Detect(detectTree(t, tc.files), ""); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", name, err, tc.want)
 		}
+	}
+}
+
+// A Django project whose settings set STATIC_ROOT gets collectstatic as
+// its build script and STATIC_ROOT in .dockerignore; without STATIC_ROOT
+// there is no script.
+func TestDetectDjangoCollectstatic(t *testing.T) {
+	files := map[string]string{"requirements.txt": "django\n", "manage.py": `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site1.settings")`,
+		"site1/__init__.py": "", "site1/wsgi.py": "", "site1/settings.py": "STATIC_ROOT = os.path.join(BASE_DIR, 'collected')\n"}
+	d, err := New().Detect(detectTree(t, files), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.BuildScript != "python manage.py collectstatic --noinput" || !reflect.DeepEqual(d.Ignore, []string{"/collected/"}) || !strings.Contains(d.EntryNote, "add gunicorn") {
+		t.Errorf("script %q ignore %q note %q", d.BuildScript, d.Ignore, d.EntryNote)
+	}
+	files["site1/settings.py"] = "DEBUG = True\n"
+	if d, err = New().Detect(detectTree(t, files), ""); err != nil || d.BuildScript != "" {
+		t.Errorf("without STATIC_ROOT: script %q, err %v", d.BuildScript, err)
 	}
 }

@@ -129,6 +129,14 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 			final.Steps = append(final.Steps, llbgen.Step{Reason: "runtime system packages the descriptor asked for", Key: "run.packages",
 				Run: &llbgen.Run{Argv: append([]string{"apk", "add", "--no-cache"}, app.Run.Packages...)}})
 		}
+		// as on distroless: the venv without foreign prebuilds (glibc
+		// builds in a musl image), plus the libraries its extensions load
+		// that the base lacks (those of apk build packages)
+		runtime := llbgen.Stage{Name: "runtime", Reason: "the alpine base, read by the closure for the libraries it already has",
+			Base: llbgen.Base{Image: fl.final}, Where: llbgen.OnTarget}
+		libs := presets.Closure{Name: "libs", From: deps.Name, Trees: []string{venv}, Have: runtime.Name}.Stage(t)
+		plan.Stages = append(plan.Stages, runtime, libs)
+		final.Steps = append(final.Steps, presets.CopyClosureTrees(libs.Name, venvWhat))
 	case base.Scratch:
 		rs := rootfsStage(fl)
 		libs := presets.Closure{Name: "libs", From: rs.Name, Trees: []string{venv},
@@ -137,13 +145,6 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		final = scratchStage(rs.Name, libs.Name, uid, gid)
 	}
 	final.Where = llbgen.OnTarget
-	if base.Base(app.Preset) == base.Alpine { // distroless and scratch take it from the closure (libs)
-		final.Steps = append(final.Steps, llbgen.Step{
-			Reason: venvWhat + ", compiled",
-			Key:    "deps",
-			Copy:   &llbgen.Copy{From: deps.Name, Src: []string{venv}, Dest: venv},
-		})
-	}
 	if proj != "" {
 		final.Steps = append(final.Steps, projectCopy(proj))
 	}

@@ -257,7 +257,7 @@ func appStage(app *descriptor.App, fl flavor, ep entry, proj string) llbgen.Stag
 	}
 	st.Steps = append(st.Steps, llbgen.Step{
 		Reason: "the sources (without VCS data, local venvs and stale bytecode)", Key: "entrypoint",
-		Copy:   &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: appDir + "/", Exclude: sourceExcludes(app.File)},
+		Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: appDir + "/", Exclude: sourceExcludes(app.File)},
 	})
 	if ep.module != "" {
 		st.Steps = append(st.Steps, llbgen.Step{Reason: "the entrypoint's module must be in the context", Key: "entrypoint",
@@ -397,6 +397,6 @@ func scratchStage(from, libs string, uid, gid int) llbgen.Stage {
 			{Reason: "interpreter, stdlib, CA certificates, tzdata", Copy: &llbgen.Copy{From: from, Src: []string{rootfs}, Dest: "/"}},
 			presets.CopyClosureTrees(libs, venvWhat+", compiled,"),
 		},
-		Etc:    []llbgen.Step{{Reason: "name lookups from /etc/hosts, then DNS", File: &llbgen.File{Path: "/etc/nsswitch.conf", Data: []byte("hosts: files dns\n"), Mode: 0o644}}},
+		Etc: []llbgen.Step{{Reason: "name lookups from /etc/hosts, then DNS", File: &llbgen.File{Path: "/etc/nsswitch.conf", Data: []byte("hosts: files dns\n"), Mode: 0o644}}},
 	}.Stage(uid, gid)
 }
