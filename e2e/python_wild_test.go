@@ -1,0 +1,187 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Python apps shaped like real projects (issue 14): a Django site whose
+// static files need `manage.py collectstatic` at build time, projects
+// locked with poetry, pdm and pipenv, and a uv project that is itself a
+// package run by its own console script. Each is an example under
+// examples/, built through `docker buildx build` with the literal
+// `# syntax=org/slimfront` line, run, and asked over HTTP.
+
+// devPackage matches the dev groups' test runner anywhere in an image: a
+// dev group that reached the image shows here.
+var devPackage = regexp.MustCompile(`(^|/)site-packages/(pytest|_pytest|pluggy|iniconfig)(/|-[0-9])`)
+
+func checkNoDevPackages(t *testing.T, im *ociImage) {
+	t.Helper()
+	for _, l := range im.Layers {
+		for name := range l.Files {
+			if devPackage.MatchString(name) {
+				t.Errorf("dev-group package in the image: %s", name)
+			}
+		}
+	}
+}
+
+// TestDjangoCollectstaticAtBuildTime: examples/python-django's [build]
+// script runs collectstatic with the venv and the sources; the page links
+// the content-hashed stylesheet from the manifest (without it Django
+// answers 500), and WhiteNoise serves that file from the image as text/css.
+// Then a template edit rebuilds with the dependency install CACHED.
+func TestDjangoCollectstaticAtBuildTime(t *testing.T) {
+	requireEnv(t)
+	for _, preset := range pythonPresets {
+		t.Run(preset, func(t *testing.T) {
+			t.Parallel()
+			e := loadExpect(t, repoPath("examples", "python-django"))
+			dir := copyExample(t, "python-django")
+			checkSyntaxLine(t, dir)
+			im, tarPath := buildPresetImage(t, dir, preset)
+			checkSize(t, im, e, preset)
+			checkNoShell(t, im)
+			checkNoBuildTools(t, im)
+			for _, f := range []string{"app/collected/staticfiles.json", "app/collected/catalog/shelf.css"} {
+				if !im.Has(f) {
+					t.Errorf("image lacks %s, which collectstatic writes", f)
+				}
+			}
+			if t.Failed() {
+				return
+			}
+			c := runImage(t, tarPath)
+			c.checkServes(t, e)
+			c.checkUID(t)
+			css := regexp.MustCompile(`/static/catalog/shelf\.[0-9a-f]{12}\.css`).FindString(c.get(t, "/"))
+			if css == "" {
+				t.Fatal("the page links no hashed stylesheet")
+			}
+			resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(fmt.Sprintf("http://127.0.0.1:%d%s", c.Port, css))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
+				t.Errorf("GET %s = %d %q, want 200 text/css", css, resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+
+			tpl := filepath.Join(dir, "catalog", "templates", "catalog", "shelf.html")
+			if err := os.WriteFile(tpl, append(mustRead(t, tpl), fmt.Sprintf("\n<!-- edited %d -->\n", time.Now().UnixNano())...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, out := mustBuildOCI(t, dir, "-f", "slim.toml", "--build-arg", "SLIM_PRESET="+preset)
+			if !cachedStep(out, "pip --python /opt/venv/bin/python install") {
+				t.Errorf("after a template edit the dependency install ran again (want CACHED)")
+			}
+			if cachedStep(out, "collectstatic") {
+				t.Errorf("after a template edit collectstatic was CACHED (want it to run on the new sources)")
+			}
+		})
+	}
+}
+
+// TestLockedProjectsInstallTheMainGroupOnly builds the poetry, pdm, pipenv
+// and uv-package examples: each answers, and no dev-group package (pytest)
+// is in the image or importable (the apps report find_spec("pytest")). The
+// uv package is run by its own console script and imports from the venv's
+// site-packages (installed, not editable, not /app/src).
+func TestLockedProjectsInstallTheMainGroupOnly(t *testing.T) {
+	requireEnv(t)
+	for _, ex := range []string{"python-poetry", "python-pdm", "python-pipenv", "python-uv-package"} {
+		for _, preset := range pythonPresets {
+			t.Run(ex+"/"+preset, func(t *testing.T) {
+				t.Parallel()
+				e := loadExpect(t, repoPath("examples", ex))
+				dir := copyExample(t, ex)
+				checkSyntaxLine(t, dir)
+				im, tarPath := buildPresetImage(t, dir, preset)
+				checkSize(t, im, e, preset)
+				checkNoBuildTools(t, im)
+				checkNoDevPackages(t, im)
+				for _, l := range im.Layers {
+					for name := range l.Files {
+						if regexp.MustCompile(`(^|/)site-packages/(poetry|pdm|pipenv|hatchling)(/|-[0-9])`).MatchString(name) {
+							t.Errorf("package manager or build backend in the image: %s", name)
+						}
+					}
+				}
+				if ex == "python-uv-package" && !im.Has("opt/venv/bin/greeter-serve") {
+					t.Errorf("the project's console script opt/venv/bin/greeter-serve is not in the image")
+				}
+				if t.Failed() {
+					return
+				}
+				c := runImage(t, tarPath)
+				c.checkServes(t, e)
+				c.checkUID(t)
+			})
+		}
+	}
+}
+
+// TestPackageSourceEditKeepsDependenciesCached: editing the uv package's
+// sources rebuilds the project (its answer changes) while `uv sync` stays
+// CACHED.
+func TestPackageSourceEditKeepsDependenciesCached(t *testing.T) {
+	requireEnv(t)
+	dir := copyExample(t, "python-uv-package")
+	buildPresetImage(t, dir, "distroless")
+	src := filepath.Join(dir, "src", "greeter", "__init__.py")
+	if err := os.WriteFile(src, []byte(fmt.Sprintf("__version__ = \"1.2.1\"  # edited %d\n", time.Now().UnixNano())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tarPath, out := mustBuildOCI(t, dir, "-f", "slim.toml", "--build-arg", "SLIM_PRESET=distroless")
+	if cachedStep(out, "--root /projroot .") {
+		t.Errorf("after a source edit the project install was CACHED (want it rebuilt)")
+	}
+	if !cachedStep(out, "uv sync") {
+		t.Errorf("after a source edit `uv sync` ran again (want CACHED)")
+	}
+	c := runImage(t, tarPath)
+	if body := c.get(t, "/"); !strings.Contains(body, "hello from greeter 1.2.1 in /opt/venv/") {
+		t.Errorf("GET / = %q after the edit, want the rebuilt package 1.2.1", body)
+	}
+}
+
+// TestStaleLockfilesFailTheBuild: a dependency added to the manifest but
+// not to the lockfile fails the build with the manager's own command to
+// run, at the deps key.
+func TestStaleLockfilesFailTheBuild(t *testing.T) {
+	requireEnv(t)
+	cases := []struct{ ex, file, old, new, want string }{
+		{"python-poetry", "pyproject.toml", `"bottle==0.13.4"`, `"bottle==0.13.4", "six==1.17.0"`, "run `poetry lock`"},
+		{"python-pdm", "pyproject.toml", `"bottle==0.13.4"`, `"bottle==0.13.4", "six==1.17.0"`, "run `pdm lock`"},
+		{"python-pipenv", "Pipfile", `bottle = "==0.13.4"`, "bottle = \"==0.13.4\"\nsix = \"==1.17.0\"", "run `pipenv lock`"},
+		{"python-uv-package", "pyproject.toml", `"bottle==0.13.4"`, `"bottle==0.13.4", "six==1.17.0"`, "needs to be updated"},
+	}
+	for _, c := range cases {
+		t.Run(c.ex, func(t *testing.T) {
+			t.Parallel()
+			dir := copyExample(t, c.ex)
+			p := filepath.Join(dir, c.file)
+			b := string(mustRead(t, p))
+			if !strings.Contains(b, c.old) {
+				t.Fatalf("%s has no %s", c.file, c.old)
+			}
+			if err := os.WriteFile(p, []byte(strings.Replace(b, c.old, c.new, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := buildx(t, dir, "-f", "slim.toml", "--output", "type=oci,dest="+filepath.Join(t.TempDir(), "x.tar"))
+			if err == nil {
+				t.Fatalf("build with a stale lockfile succeeded\n%s", out)
+			}
+			if !strings.Contains(out, c.want) || !strings.Contains(out, "slim.toml:4") {
+				t.Errorf("build output lacks %q at slim.toml:4 (deps)\n%s", c.want, out)
+			}
+		})
+	}
+}
