@@ -122,20 +122,31 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 // (github.com/moby/buildkit/frontend.KeySource).
 const keySource = "source"
 
-// verify solves the plan's Verify stages (the start check) to completion
-// before the image is returned for export: BuildKit builds lazily, so a
-// check nothing depends on must be evaluated explicitly. A failing check
-// fails the build with the check's own output, which names the file and
-// the missing library.
-func verify(ctx context.Context, c client.Client, bc *dockerui.Client, checks []llb.State, target ocispecs.Platform) error {
-	for _, st := range checks {
+// verify solves the plan's checks (the start check) to completion before
+// the image is returned for export: BuildKit builds lazily, so a check
+// nothing depends on must be evaluated explicitly. When a check fails and
+// the plan has a stage that explains it, that stage is solved and its
+// error (the file, the missing library, its Debian package) is returned.
+func verify(ctx context.Context, c client.Client, bc *dockerui.Client, checks []llbgen.Check, target ocispecs.Platform) error {
+	solve := func(st llb.State) error {
 		def, err := st.Marshal(ctx, llb.Platform(target))
 		if err != nil {
 			return fmt.Errorf("marshal LLB: %w", err)
 		}
-		if _, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports, Evaluate: true}); err != nil {
-			return err
+		_, err = c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports, Evaluate: true})
+		return err
+	}
+	for _, ch := range checks {
+		err := solve(ch.State)
+		if err == nil {
+			continue
 		}
+		if ch.Explain != nil {
+			if xerr := solve(*ch.Explain); xerr != nil {
+				return xerr
+			}
+		}
+		return err
 	}
 	return nil
 }

@@ -22,7 +22,10 @@ func Format(p Plan) string {
 			base = "stage " + s.Base.Stage
 		}
 		verify := ""
-		if s.Verify {
+		switch {
+		case s.Explains != "":
+			verify = ", explains a failure of " + s.Explains
+		case s.Verify:
 			verify = ", verifies the image"
 		}
 		fmt.Fprintf(&b, "stage %s FROM %s (on %s%s)\n", s.Name, base, where, verify)

@@ -245,8 +245,8 @@ func TestVerifyStagesCheckTheImageWithoutBecomingIt(t *testing.T) {
 	if string(ha) != string(hb) {
 		t.Fatalf("a verify stage changed the image config (history must describe the image's own layers):\n%s\nvs\n%s", ha, hb)
 	}
-	if len(res.Verify) != 1 {
-		t.Fatalf("%d verify states, want 1", len(res.Verify))
+	if len(res.Verify) != 1 || res.Verify[0].Name != "startcheck" || res.Verify[0].Explain != nil {
+		t.Fatalf("verify %+v, want the start check without an explaining stage", res.Verify)
 	}
 	if _, ok := res.Stages["startcheck"]; ok {
 		t.Error("the verify stage is listed among the build stages")
@@ -254,7 +254,7 @@ func TestVerifyStagesCheckTheImageWithoutBecomingIt(t *testing.T) {
 	if _, ok := res.Stages["final"]; ok {
 		t.Error("the final stage is listed among the build stages")
 	}
-	vdef, err := res.Verify[0].Marshal(context.Background())
+	vdef, err := res.Verify[0].State.Marshal(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,5 +321,20 @@ func TestHealthcheckGoesIntoTheImageConfigInExecForm(t *testing.T) {
 	plan.Image.Healthcheck = &Healthcheck{}
 	if err := Validate(plan); err == nil || !strings.Contains(err.Error(), "health check has an empty argv") {
 		t.Errorf("Validate of an empty health check: %v", err)
+	}
+}
+
+func TestAnExplainingStageIsAttachedToTheCheckItExplains(t *testing.T) {
+	p := verifyPlan()
+	p.Stages = append(p.Stages, Stage{Name: "explain", Base: Base{Image: "tool:1"}, Where: OnBuild, Verify: true, Explains: "startcheck",
+		Steps: []Step{{Run: &Run{Argv: []string{"/bin/check", "--why"}}}}})
+	res, _, _ := render(t, p, arm64)
+	if len(res.Verify) != 1 || res.Verify[0].Explain == nil {
+		t.Fatalf("verify %+v: want one check with its explanation", res.Verify)
+	}
+	bad := verifyPlan()
+	bad.Stages = append(bad.Stages, Stage{Name: "x", Base: Base{Scratch: true}, Verify: true, Explains: "final"})
+	if err := Validate(bad); err == nil || !strings.Contains(err.Error(), "explains") {
+		t.Errorf("explaining a non-verify stage: %v", err)
 	}
 }

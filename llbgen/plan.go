@@ -44,6 +44,12 @@ type Stage struct {
 	// the frontend solves it before the image is exported, and its failure
 	// fails the build.
 	Verify bool
+	// Explains names the Verify stage this one explains: it is a Verify
+	// stage too, but runs only when that stage fails, to turn the failure
+	// into a better message (the start check looks up the Debian package
+	// of a missing library in the builder, which a passing build should
+	// not have to pull from a remote cache).
+	Explains string
 }
 
 // Base is what a stage starts from: exactly one of Image, Stage or Scratch.

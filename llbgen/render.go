@@ -60,9 +60,18 @@ type Result struct {
 	// look at build stages too: what went into the image, not only what
 	// is left in it).
 	Stages map[string]llb.State
-	// Verify are the Verify stages' states: checks of the image that the
-	// caller must solve (and see succeed) before exporting it.
-	Verify []llb.State
+	// Verify are the checks of the image that the caller must solve (and
+	// see succeed) before exporting it.
+	Verify []Check
+}
+
+// Check is a rendered Verify stage and, when the plan has one, the stage
+// that explains its failure (solve Explain only when State fails, and
+// report Explain's error).
+type Check struct {
+	Name    string
+	State   llb.State
+	Explain *llb.State
 }
 
 // Final returns the stage of the image itself: the last stage that is not
@@ -116,13 +125,25 @@ func Render(ctx context.Context, plan Plan, opt Options) (*Result, error) {
 	last = r.stages[plan.Stages[final].Name]
 	img := imageConfig(last.img, plan, opt)
 	others := map[string]llb.State{}
-	var verify []llb.State
+	var verify []Check
 	for i, s := range plan.Stages {
 		switch {
+		case s.Verify && s.Explains == "":
+			verify = append(verify, Check{Name: s.Name, State: r.stages[s.Name].st})
 		case s.Verify:
-			verify = append(verify, r.stages[s.Name].st)
 		case i != final:
 			others[s.Name] = r.stages[s.Name].st
+		}
+	}
+	for _, s := range plan.Stages {
+		if s.Explains == "" {
+			continue
+		}
+		for i := range verify {
+			if verify[i].Name == s.Explains {
+				st := r.stages[s.Name].st
+				verify[i].Explain = &st
+			}
 		}
 	}
 	return &Result{State: last.st, Image: img, BaseImage: last.img, Stages: others, Verify: verify}, nil

@@ -84,6 +84,9 @@ func Validate(p Plan) error {
 				}
 			}
 		}
+		if s.Explains != "" && (!s.Verify || !verify[s.Explains]) {
+			errs = append(errs, fmt.Errorf("stage %q explains %q: both must be verify stages, the explained one earlier", s.Name, s.Explains))
+		}
 		seen[s.Name] = true
 		verify[s.Name] = s.Verify
 	}

@@ -103,34 +103,45 @@ func CopyClosureTrees(stage, what string) llbgen.Step {
 	}
 }
 
-// StartCheckStage is the start check every plan ends with: a build-platform
-// Verify stage that mounts the finished image read-only and checks that
-// every ELF object in it (the base's files included) is for the target
-// platform and that its interpreter and DT_NEEDED libraries resolve inside
-// the image, so a green build of an image that cannot start does not exist.
-// A missing library is reported with the Debian package that provides it,
-// looked up in the dpkg database of the stage dpkgFrom (the builder; ""
-// when the plan has none) and the descriptor line to add.
-func StartCheckStage(final, dpkgFrom string, t Target) llbgen.Stage {
+// StartCheckStages are the start check every plan ends with: a
+// build-platform Verify stage "startcheck" that mounts the finished image
+// read-only and checks that every ELF object in it (the base's files
+// included) is for the target platform and that its interpreter and
+// DT_NEEDED libraries resolve inside the image, so a green build of an
+// image that cannot start does not exist. The second stage,
+// "startcheck-explain", runs the same check only when the first fails,
+// with the dpkg database of the stage dpkgFrom (the builder; "" when the
+// plan has none) mounted, to name the Debian package that provides a
+// missing library and the descriptor line to add. Keeping the builder out
+// of the passing check matters on CI: a build from an imported cache then
+// never pulls the builder's layers just to check the image.
+func StartCheckStages(final, dpkgFrom string, t Target) []llbgen.Stage {
+	stage := func(name, explains string, argv []string, mounts []llbgen.Mount) llbgen.Stage {
+		return llbgen.Stage{
+			Name:     name,
+			Reason:   "prove the image can start: every program's loader and libraries are in it, for the target architecture",
+			Base:     llbgen.Base{Image: ToolImage},
+			Where:    llbgen.OnBuild,
+			Env:      toolEnv(t),
+			User:     "0:0",
+			Verify:   true,
+			Explains: explains,
+			Steps: []llbgen.Step{{
+				Reason: "read every ELF object of the image as data; fail with the file and the missing library",
+				Run:    &llbgen.Run{Argv: argv, Mounts: mounts, Network: llbgen.NetNone},
+			}},
+		}
+	}
 	argv := []string{toolBin, "startcheck", "--root", "/image"}
 	mounts := []llbgen.Mount{{Target: "/image", From: final}}
+	out := []llbgen.Stage{stage("startcheck", "", argv, mounts)}
 	if dpkgFrom != "" {
-		argv = append(argv, "--dpkg", "/builder")
-		mounts = append(mounts, llbgen.Mount{Target: path.Join("/builder", dpkgDir), From: dpkgFrom, Source: dpkgDir})
+		x := stage("startcheck-explain", "startcheck", append(append([]string{}, argv...), "--dpkg", "/builder"),
+			append(append([]llbgen.Mount{}, mounts...), llbgen.Mount{Target: path.Join("/builder", dpkgDir), From: dpkgFrom, Source: dpkgDir}))
+		x.Reason = "only when the start check fails: the same check with the builder's package database, to name the package to add"
+		out = append(out, x)
 	}
-	return llbgen.Stage{
-		Name:   "startcheck",
-		Reason: "prove the image can start: every program's loader and libraries are in it, for the target architecture",
-		Base:   llbgen.Base{Image: ToolImage},
-		Where:  llbgen.OnBuild,
-		Env:    toolEnv(t),
-		User:   "0:0",
-		Verify: true,
-		Steps: []llbgen.Step{{
-			Reason: "read every ELF object of the image as data; fail with the file, the missing library and its package",
-			Run:    &llbgen.Run{Argv: argv, Mounts: mounts, Network: llbgen.NetNone},
-		}},
-	}
+	return out
 }
 
 // dpkgDir is Debian's package database (dpkg(1)): info/*.list name the
@@ -159,7 +170,7 @@ func withStartCheck(plan llbgen.Plan, t Target) llbgen.Plan {
 			break
 		}
 	}
-	plan.Stages = append(plan.Stages, StartCheckStage(final, dpkgFrom, t))
+	plan.Stages = append(plan.Stages, StartCheckStages(final, dpkgFrom, t)...)
 	return plan
 }
 

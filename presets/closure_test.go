@@ -42,16 +42,19 @@ func TestEveryPlanEndsWithAStartCheckOfItsFinalImage(t *testing.T) {
 		{Name: "final", Base: llbgen.Base{Image: "gcr.io/distroless/static-debian13:nonroot"}},
 	}}
 	got := withStartCheck(plan, crossTarget)
-	if len(got.Stages) != 3 {
+	if len(got.Stages) != 4 {
 		t.Fatalf("%d stages", len(got.Stages))
 	}
-	check := got.Stages[2]
-	if !check.Verify || check.Where != llbgen.OnBuild || check.Base.Image != ToolImage {
+	check, explain := got.Stages[2], got.Stages[3]
+	if !check.Verify || check.Explains != "" || check.Where != llbgen.OnBuild || check.Base.Image != ToolImage {
 		t.Fatalf("check stage %+v", check)
 	}
-	m := check.Steps[0].Run.Mounts
-	if len(m) != 2 || m[0].From != "final" || m[1].From != "build" || m[1].Source != "/var/lib/dpkg" {
-		t.Errorf("mounts %+v: want the final image and the builder's dpkg database", m)
+	if m := check.Steps[0].Run.Mounts; len(m) != 1 || m[0].From != "final" {
+		t.Errorf("check mounts %+v: want the final image only (no builder to pull when it passes)", m)
+	}
+	m := explain.Steps[0].Run.Mounts
+	if !explain.Verify || explain.Explains != "startcheck" || len(m) != 2 || m[0].From != "final" || m[1].From != "build" || m[1].Source != "/var/lib/dpkg" {
+		t.Errorf("explain stage %+v mounts %+v: want the final image and the builder's dpkg database", explain, m)
 	}
 	if err := llbgen.Validate(got); err != nil {
 		t.Error(err)
@@ -61,8 +64,8 @@ func TestEveryPlanEndsWithAStartCheckOfItsFinalImage(t *testing.T) {
 		{Name: "build", Base: llbgen.Base{Image: "node:22-alpine3.22"}},
 		{Name: "final", Base: llbgen.Base{Image: "alpine:3.22"}},
 	}}
-	if m := withStartCheck(alpine, crossTarget).Stages[2].Steps[0].Run.Mounts; len(m) != 1 {
-		t.Errorf("alpine mounts %+v", m)
+	if st := withStartCheck(alpine, crossTarget).Stages; len(st) != 3 || len(st[2].Steps[0].Run.Mounts) != 1 {
+		t.Errorf("alpine: %d stages, want the check alone", len(st))
 	}
 }
 

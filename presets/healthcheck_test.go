@@ -147,7 +147,7 @@ func TestDebugVariant(t *testing.T) {
 					t.Errorf("%s: debug plan lacks %q:\n%s", name, want, f)
 				}
 			}
-			if debug.Stages[len(debug.Stages)-1].Name != "startcheck" || len(debug.Stages) != len(normal.Stages) {
+			if last := debug.Stages[len(debug.Stages)-1]; !last.Verify || len(debug.Stages) != len(normal.Stages) {
 				t.Errorf("%s: the debug plan must keep its stages, start check last", name)
 			}
 		}

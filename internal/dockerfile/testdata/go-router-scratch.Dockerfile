@@ -74,7 +74,17 @@ FROM --platform=$BUILDPLATFORM docker.io/org/slimfront:latest AS startcheck
 ARG TARGETOS TARGETARCH
 ENV SLIM_TARGET_PLATFORM="$TARGETOS/$TARGETARCH"
 USER 0:0
-# read every ELF object of the image as data; fail with the file, the missing library and its package
+# read every ELF object of the image as data; fail with the file and the missing library
+RUN --mount=type=bind,from=final,target=/image --network=none ["/bin/slimfront","startcheck","--root","/image"]
+
+# Start check, run by slimfront before every export; in this Dockerfile it runs with
+# `docker buildx build --target startcheck-explain` (BuildKit builds only what the target needs).
+# only when the start check fails: the same check with the builder's package database, to name the package to add
+FROM --platform=$BUILDPLATFORM docker.io/org/slimfront:latest AS startcheck-explain
+ARG TARGETOS TARGETARCH
+ENV SLIM_TARGET_PLATFORM="$TARGETOS/$TARGETARCH"
+USER 0:0
+# read every ELF object of the image as data; fail with the file and the missing library
 RUN --mount=type=bind,from=final,target=/image --mount=type=bind,from=build,source=/var/lib/dpkg,target=/builder/var/lib/dpkg --network=none ["/bin/slimfront","startcheck","--root","/image","--dpkg","/builder"]
 
 # the image (the default target is the last stage)
