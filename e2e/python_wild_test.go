@@ -185,3 +185,31 @@ func TestStaleLockfilesFailTheBuild(t *testing.T) {
 		})
 	}
 }
+
+// TestWritableDirectoryForState: examples/python-sqlite opens data/visits.db
+// at start-up and on every request; [run] writable = ["data"] makes the
+// directory the runtime user's, so it starts as 65532 on both bases, the
+// file is created by and owned by 65532, and a second visit counts 2. The
+// rest of /app stays root's.
+func TestWritableDirectoryForState(t *testing.T) {
+	requireEnv(t)
+	for _, preset := range pythonPresets {
+		t.Run(preset, func(t *testing.T) {
+			t.Parallel()
+			e := loadExpect(t, repoPath("examples", "python-sqlite"))
+			dir := copyExample(t, "python-sqlite")
+			checkSyntaxLine(t, dir)
+			im, tarPath := buildPresetImage(t, dir, preset)
+			checkSize(t, im, e, preset)
+			c := runImage(t, tarPath)
+			c.checkServes(t, e)
+			c.checkUID(t)
+			if body := c.get(t, "/"); !strings.HasPrefix(body, "visit 2, data/visits.db") {
+				t.Errorf("second GET / = %q, want visit 2 (the file persists between requests)", body)
+			}
+			if code, out := c.exec(t, 10*time.Second, "/opt/venv/bin/python", "-c", "import os; os.open('/app/app.py', os.O_WRONLY)"); code == 0 {
+				t.Errorf("the runtime user can write /app/app.py: only [run] writable directories should be its own\n%s", out)
+			}
+		})
+	}
+}

@@ -43,6 +43,11 @@ type Preset interface {
 	Detect(dir, entry string) (*Detection, error)
 }
 
+// WritableDirs is implemented by presets that honour `[run] writable`
+// (directories in the app directory owned by the runtime user); for the
+// others Registry.Plan refuses the key rather than ignore it.
+type WritableDirs interface{ Writable() bool }
+
 // Registry holds presets by language.
 type Registry struct{ byLang map[string]Preset }
 
@@ -98,6 +103,9 @@ func (r *Registry) Plan(app *descriptor.App, t Target) (llbgen.Plan, error) {
 	}
 	if !slices.Contains(p.Bases(), app.Preset) {
 		return llbgen.Plan{}, descriptor.Errorf(app, "preset", "preset %q is not available for %s; valid: %s", app.Preset, app.Language, strings.Join(p.Bases(), ", "))
+	}
+	if w, ok := p.(WritableDirs); len(app.Run.Writable) > 0 && (!ok || !w.Writable()) {
+		return llbgen.Plan{}, descriptor.Errorf(app, "run.writable", "run.writable is not supported for %s yet (it is for python)", app.Language)
 	}
 	plan, err := p.Plan(app, t)
 	if err != nil {

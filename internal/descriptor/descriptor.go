@@ -71,6 +71,11 @@ type Run struct {
 	Packages []string // runtime system packages
 	// Healthcheck is the container health check; nil when not given.
 	Healthcheck *Healthcheck
+	// Writable are directories, relative to the app directory and
+	// cleaned, that the image creates owned by the runtime user: where
+	// the app keeps state (a SQLite file, uploads). Everything else in
+	// the app directory stays owned by root.
+	Writable []string
 }
 
 // Range returns the source range of a key path such as "entrypoint",

@@ -261,3 +261,25 @@ func (c *checker) tags(v any) []string {
 	}
 	return out
 }
+
+// writable checks [run] writable: paths inside the app directory (no
+// absolute paths, no ".."), not the app directory itself, none twice.
+func (c *checker) writable(v any) []string {
+	vals, keys, _ := c.list("run.writable", v, "directories")
+	var out []string
+	seen := map[string]bool{}
+	for i, s := range vals {
+		p, ok := c.path(keys[i], s)
+		switch {
+		case !ok:
+		case p == ".":
+			c.addf(keys[i], `name a subdirectory, e.g. writable = ["data"]`, "the app directory itself cannot be writable: the sources stay owned by root")
+		case seen[p]:
+			c.addf(keys[i], "", "directory %q is listed twice", p)
+		default:
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -11,7 +11,7 @@ import (
 var (
 	topKeys   = []string{"build", "deps", "entrypoint", "env", "language", "port", "preset", "run", "size_budget", "user", "version", "workdir"}
 	buildKeys = []string{"env", "ldflags", "packages", "script", "secrets", "ssh", "tags"}
-	runKeys   = []string{"healthcheck", "include", "packages"}
+	runKeys   = []string{"healthcheck", "include", "packages", "writable"}
 )
 
 // checker validates a decoded document and collects problems.
@@ -174,6 +174,9 @@ func (c *checker) run(t map[string]any, r *Run) {
 	}
 	if v, ok := t["healthcheck"]; ok {
 		r.Healthcheck = c.healthcheck(v)
+	}
+	if v, ok := t["writable"]; ok {
+		r.Writable = c.writable(v)
 	}
 }
 

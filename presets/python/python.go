@@ -46,6 +46,10 @@ type Preset struct{}
 // New returns the Python preset.
 func New() Preset { return Preset{} }
 
+// Writable reports that the preset honours [run] writable
+// (presets.WritableDirs): appStage chowns the directories to the runtime user.
+func (Preset) Writable() bool { return true }
+
 // Language returns "python", the descriptor's language value.
 func (Preset) Language() string { return "python" }
 
@@ -103,6 +107,9 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		proj = ps.Name
 	}
 	src := appStage(app, fl, ep, proj)
+	if len(app.Run.Writable) > 0 && app.Build.Script == "" {
+		src.Reason = "the app's sources, compiled, with the writable directories; runs in parallel with the dependency install"
+	}
 	plan.Stages = append(plan.Stages, src)
 
 	var final llbgen.Stage

@@ -284,6 +284,19 @@ func appStage(app *descriptor.App, fl flavor, ep entry, proj string) llbgen.Stag
 			Network: llbgen.NetNone,
 		},
 	})
+	if len(app.Run.Writable) > 0 {
+		// chown -R: a directory that comes with the sources (data/ with a
+		// seed file) becomes the user's too; the final image's COPY of
+		// /app keeps the owners.
+		argv := []string{"sh", "-c", `set -eu; o=$1; shift; for d; do mkdir -p "$d"; chown -R "$o" "$d"; done`, "writable", presets.UserString(app)}
+		for _, d := range app.Run.Writable {
+			argv = append(argv, path.Join(appDir, d))
+		}
+		st.Steps = append(st.Steps, llbgen.Step{
+			Reason: "[run] writable: directories the app keeps state in, owned by the runtime user (the rest of " + appDir + " stays root's)", Key: "run.writable",
+			Run: &llbgen.Run{Argv: argv, Network: llbgen.NetNone},
+		})
+	}
 	return st
 }
 

@@ -162,3 +162,17 @@ func TestIsPackageScript(t *testing.T) {
 		}
 	}
 }
+
+// [run] writable chowns the directories (and what the sources put in them)
+// to the runtime user in the app stage, after the bytecode is compiled.
+func TestWritableDirectoriesAreTheUsers(t *testing.T) {
+	p := h.Plan(t, "language = \"python\"\nentrypoint = \"app.py\"\nuser = \"1000:1000\"\npreset = \"scratch\"\n[run]\nwritable = [\"data\", \"var/uploads\"]\n")
+	app := presettest.Stage(t, p, "app")
+	last := app.Steps[len(app.Steps)-1]
+	if last.Key != "run.writable" || last.Run == nil || last.Run.Network != llbgen.NetNone {
+		t.Fatalf("last app step is not the writable step: %s", llbgen.Describe(last))
+	}
+	if got := strings.Join(last.Run.Argv[4:], " "); got != "1000:1000 /app/data /app/var/uploads" {
+		t.Errorf("writable argv tail = %q", got)
+	}
+}
