@@ -170,3 +170,106 @@ func TestNodeWildBadInputFailsClearly(t *testing.T) {
 		})
 	}
 }
+
+// TestNodeNpmWorkspaceMember builds the member apps/site of an npm
+// workspace (its own "prepare": "husky", husky not installed) on scratch:
+// the link node_modules/@ws/banner -> ../../libs/banner resolves in the
+// image, the library's own dependency (ms) is there, the member's dev
+// dependency (kleur) is not.
+func TestNodeNpmWorkspaceMember(t *testing.T) {
+	requireEnv(t)
+	t.Parallel()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"slim.toml":                syntaxLine + "language = \"node\"\nentrypoint = \"apps/site/site.js\"\ndeps = [\"package.json\", \"package-lock.json\"]\npreset = \"scratch\"\n",
+		"package.json":             `{"name": "npm-ws", "private": true, "workspaces": ["apps/*", "libs/*"]}` + "\n",
+		"package-lock.json":        nodeNpmWorkspaceLock,
+		"libs/banner/package.json": `{"name": "@ws/banner", "version": "1.0.0", "main": "banner.js", "dependencies": {"ms": "2.1.3"}}` + "\n",
+		"libs/banner/banner.js":    "const ms = require('ms');\nexports.banner = () => 'npm workspace banner, refreshed every ' + ms(300000);\n",
+		"apps/site/package.json":   `{"name": "@ws/site", "version": "1.0.0", "main": "site.js", "scripts": {"prepare": "husky"}, "dependencies": {"@ws/banner": "1.0.0"}, "devDependencies": {"kleur": "4.1.5"}}` + "\n",
+		"apps/site/site.js": `const { banner } = require('@ws/banner');
+const has = (m) => { try { require.resolve(m); return true; } catch { return false; } };
+require('http').createServer((q, s) => s.end(q.url === '/dev' ? 'kleur:' + has('kleur') + '\n' : banner() + '\n')).listen(Number(process.env.PORT));
+`,
+		"apps/tool/package.json": `{"name": "@ws/tool", "version": "1.0.0", "main": "tool.js"}` + "\n",
+	})
+	tarPath, out := mustBuildOCI(t, dir, "-f", "slim.toml")
+	if !strings.Contains(out, `apps/site/package.json: not running the app's own "prepare": "husky"`) {
+		t.Errorf("the build log does not say the member's prepare script was skipped")
+	}
+	images, err := readOCIImages(tarPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNoNodePackageManager(t, images[0])
+	c := runImage(t, tarPath)
+	if body := c.get(t, "/"); body != "npm workspace banner, refreshed every 5m\n" {
+		t.Errorf("GET / = %q", body)
+	}
+	if body := c.get(t, "/dev"); body != "kleur:false\n" {
+		t.Errorf("GET /dev = %q, want kleur:false (a dev dependency)", body)
+	}
+}
+
+const nodeNpmWorkspaceLock = `{
+  "name": "npm-ws",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": {
+      "name": "npm-ws",
+      "workspaces": [
+        "apps/*",
+        "libs/*"
+      ]
+    },
+    "apps/site": {
+      "name": "@ws/site",
+      "version": "1.0.0",
+      "dependencies": {
+        "@ws/banner": "1.0.0"
+      },
+      "devDependencies": {
+        "kleur": "4.1.5"
+      }
+    },
+    "apps/tool": {
+      "name": "@ws/tool",
+      "version": "1.0.0"
+    },
+    "libs/banner": {
+      "name": "@ws/banner",
+      "version": "1.0.0",
+      "dependencies": {
+        "ms": "2.1.3"
+      }
+    },
+    "node_modules/@ws/banner": {
+      "resolved": "libs/banner",
+      "link": true
+    },
+    "node_modules/@ws/site": {
+      "resolved": "apps/site",
+      "link": true
+    },
+    "node_modules/@ws/tool": {
+      "resolved": "apps/tool",
+      "link": true
+    },
+    "node_modules/kleur": {
+      "version": "4.1.5",
+      "integrity": "sha512-o+NO+8WrRiQEE4/7nwRJhN1HWpVmJm511pBHUxPLtp0BUISzlBplORYSmTclCnJvQq2tKu/sgl3xVpkc7ZWuQQ==",
+      "dev": true,
+      "license": "MIT",
+      "engines": {
+        "node": ">=6"
+      }
+    },
+    "node_modules/ms": {
+      "version": "2.1.3",
+      "integrity": "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==",
+      "license": "MIT"
+    }
+  }
+}
+`

@@ -44,13 +44,19 @@ package node
 //     sources arrive with the sources. (`pnpm deploy` would copy workspace
 //     packages at install time, before their sources exist.)
 //
+// With "run" first (run <pm> <script>) it runs the build script with the
+// package manager step 2 picks, after the sources are copied, and puts the
+// project's package.json back.
+//
 // Errors name the file, the key and what is valid; exit status 2 for those,
 // the package manager's own status otherwise.
 const installJS = `'use strict';
 // slimfront: the dependency install in the builder. See presets/node/install.go.
 const fs = require('fs'), path = require('path'), cp = require('child_process');
 const app = process.cwd();
-const [pm, ...args] = process.argv.slice(2);
+// "run <pm> <script>": the build script, with the declared package manager
+const runMode = process.argv[2] === 'run';
+const [pm, ...args] = process.argv.slice(runMode ? 3 : 2);
 const prod = args.some((a) => a === '--omit=dev' || a === '--production' || a === '--prod');
 const say = (m) => console.error('slimfront: ' + m);
 const fail = (m) => { say('error: ' + m); process.exit(2); };
@@ -68,12 +74,13 @@ function manifests(dir, out) {
 }
 const lifecycle = ['preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare'];
 let root;
-for (const f of manifests(app, [])) {
+for (const f of runMode ? [path.join(app, 'package.json')] : manifests(app, [])) {
   const rel = path.relative(app, f);
   const text = fs.readFileSync(f, 'utf8');
   let pkg;
   try { pkg = JSON.parse(text); } catch (e) { fail(rel + ': not valid JSON: ' + e.message); }
   if (rel === 'package.json') root = { pkg, text };
+  if (runMode) continue;
   const gone = lifecycle.filter((s) => pkg.scripts && typeof pkg.scripts[s] === 'string');
   if (gone.length === 0) continue;
   for (const s of gone) {
@@ -158,6 +165,18 @@ function run(argv, cwd) {
 }
 
 const via = (argv) => (useCorepack ? ['corepack', ...argv] : argv);
+if (runMode) {
+  const original = root.text;
+  process.on('exit', () => fs.writeFileSync(path.join(app, 'package.json'), original)); // the project's own, for the image
+  if (useCorepack) {
+    // scripts that call the package manager by name (pnpm -r build) find corepack's shim
+    const bin = fs.mkdtempSync('/tmp/slimfront-bin-');
+    cp.execFileSync('corepack', ['enable', '--install-directory', bin, pm], { env });
+    env.PATH = bin + ':' + env.PATH;
+  }
+  run(via([pm, 'run', ...args]));
+  process.exit(0);
+}
 switch (pm) {
   case 'npm':
     run(['npm', ...args]);

@@ -1,8 +1,11 @@
 // Package node is the Node.js preset: production dependencies installed from
-// the lockfile (npm, yarn 1 or pnpm) in a builder stage, an optional build
-// script run with the dev dependencies, and a final image on distroless
-// nodejs, scratch (the node binary and exactly its shared libraries) or
-// alpine. npm, yarn and pnpm never reach the final image.
+// the lockfile (npm, Yarn 1 or 2+, pnpm; the version package.json's
+// packageManager declares, through corepack; workspace members; the app's
+// own lifecycle scripts skipped: install.go) in a builder stage, an optional
+// build script run with the dev dependencies, and a final image on
+// distroless nodejs, scratch (the node binary and exactly its shared
+// libraries) or alpine. A Next.js standalone server ships alone with its
+// assets. npm, yarn, pnpm and corepack never reach the final image.
 package node
 
 import (

@@ -17,7 +17,7 @@ type pm struct {
 	lockfile string
 	install  []string // with dev dependencies, frozen lockfile
 	prod     []string // production dependencies only, frozen lockfile
-	run      []string // + script name
+	run      []string // + script name (yarn, pnpm: through installJS, with the declared version)
 	env      []llbgen.KV
 	caches   []llbgen.Cache
 }
@@ -44,7 +44,7 @@ var managers = []pm{{
 	lockfile: "yarn.lock",
 	install:  []string{"yarn", "install", "--frozen-lockfile", "--non-interactive"},
 	prod:     []string{"yarn", "install", "--frozen-lockfile", "--non-interactive", "--production"},
-	run:      []string{"corepack", "yarn", "run"},
+	run:      []string{"node", installJSPath, "run", "yarn"},
 	env:      []llbgen.KV{{Key: "YARN_CACHE_FOLDER", Value: "/root/.cache/yarn"}},
 	caches: []llbgen.Cache{
 		{Target: "/root/.cache/yarn", ID: "yarn", Locked: true}, // yarn 1's cache is not safe for concurrent writers
@@ -56,8 +56,8 @@ var managers = []pm{{
 	lockfile: "pnpm-lock.yaml",
 	install:  []string{"pnpm", "install", "--frozen-lockfile", "--store-dir", "/root/.cache/pnpm-store"},
 	prod:     []string{"pnpm", "install", "--frozen-lockfile", "--prod", "--store-dir", "/root/.cache/pnpm-store"},
-	run:      []string{"corepack", "pnpm", "run"},
-	caches: []llbgen.Cache{{Target: "/root/.cache/pnpm-store", ID: "pnpm-store"}, corepackCache},
+	run:      []string{"node", installJSPath, "run", "pnpm"},
+	caches:   []llbgen.Cache{{Target: "/root/.cache/pnpm-store", ID: "pnpm-store"}, corepackCache},
 }}
 
 // corepackCache holds the package managers corepack downloads.
