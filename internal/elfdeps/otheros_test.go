@@ -3,6 +3,7 @@ package elfdeps
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -74,5 +75,21 @@ func TestCopyKeepsHardLinks(t *testing.T) {
 	}
 	if st.Files != 1 {
 		t.Errorf("%d files written, want 1 (the second name is a link)", st.Files)
+	}
+}
+
+// Without a package database the message names no package and does not
+// claim that none provides the library; with one, it names it and the line
+// to add.
+func TestStartFailureWithoutPackageDatabase(t *testing.T) {
+	p, _ := ParsePlatform("linux/amd64")
+	missing := []Missing{{File: "/app/x.so", Needed: "libpq.so.5"}}
+	got := FormatStartFailure(p, nil, missing, nil)
+	if want := "the linux/amd64 image would not start:\n  /app/x.so: needs libpq.so.5, which is not in the image"; got != want {
+		t.Errorf("without a database:\n%s\nwant\n%s", got, want)
+	}
+	got = FormatStartFailure(p, nil, missing, map[string]string{"libpq.so.5": "libpq5"})
+	if want := "(Debian package libpq5)\nadd to slim.toml:\n  [run] packages = [\"libpq5\"]"; !strings.HasSuffix(got, want) {
+		t.Errorf("with a database:\n%s", got)
 	}
 }

@@ -29,7 +29,7 @@ type StartError struct {
 	Problems *Error
 	// Providers maps a missing library name to the Debian package that
 	// ships it in the package database StartCheck was given ("" when none
-	// does).
+	// does); nil when StartCheck was given no database.
 	Providers map[string]string
 }
 
@@ -68,8 +68,9 @@ func StartCheck(root *Root, opts Options, dpkgRoot string) (*StartReport, error)
 	if !errors.As(err, &e) {
 		return rep, err
 	}
-	se := &StartError{Problems: e, Providers: map[string]string{}}
+	se := &StartError{Problems: e}
 	if len(e.Missing) > 0 && dpkgRoot != "" {
+		se.Providers = map[string]string{}
 		db, err := LoadPackageDB(dpkgRoot)
 		if err != nil {
 			return rep, err
@@ -86,7 +87,8 @@ func StartCheck(root *Root, opts Options, dpkgRoot string) (*StartReport, error)
 // pair with the package that provides it, then the slim.toml line that adds
 // those packages to the final image. providers maps library names to Debian
 // packages; a library without one is reported as not known to the builder's
-// package database.
+// package database. A nil providers means no database was read: the
+// libraries are reported without a package.
 func FormatStartFailure(p Platform, wrong []Mismatch, missing []Missing, providers map[string]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s image would not start:\n", p)
@@ -101,6 +103,10 @@ func FormatStartFailure(p Platform, wrong []Mismatch, missing []Missing, provide
 			continue
 		}
 		pkg := providers[m.Needed]
+		if providers == nil {
+			fmt.Fprintf(&b, "  %s: needs %s, which is not in the image\n", m.File, m.Needed)
+			continue
+		}
 		if pkg == "" {
 			fmt.Fprintf(&b, "  %s: needs %s, which is not in the image (no package in the builder's database provides it)\n", m.File, m.Needed)
 			continue
