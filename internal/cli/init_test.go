@@ -82,7 +82,7 @@ func TestInitDetects(t *testing.T) {
 			files: map[string]string{"requirements.txt": "falcon==4.0.2\ngunicorn==23.0.0\n", "service/__init__.py": "", "service/api.py": "import falcon\n\napp = falcon.App()\n"}},
 		{name: "python uv main.py", lang: "python", path: "main.py", deps: []string{"pyproject.toml", "uv.lock"},
 			files: map[string]string{"pyproject.toml": "[project]\nname = \"x\"\n", "uv.lock": "", "main.py": "print('hi')\n"}},
-		{name: "python poetry", lang: "python", path: "app.py", deps: []string{"pyproject.toml"},
+		{name: "python poetry", lang: "python", path: "app.py", deps: []string{"pyproject.toml", "poetry.lock"},
 			files: map[string]string{"pyproject.toml": "[tool.poetry]\n", "poetry.lock": "", "app.py": "print('hi')\n"}},
 		{name: "node npm main", lang: "node", path: "server.js", deps: []string{"package.json", "package-lock.json"}, port: 3000,
 			files: map[string]string{"package.json": `{"main": "./server.js"}`, "package-lock.json": "{}", "server.js": "const port = Number(process.env.PORT) || 3000;\n"}},
