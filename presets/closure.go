@@ -53,9 +53,13 @@ type Closure struct {
 // sections are read with debug/elf and DT_NEEDED is resolved the way glibc's
 // ld.so(8) (or musl's loader) would on the target, so an arm64 image needs no
 // emulation, nothing inspected is ever executed, and a library the loader
-// would not find fails the build here with the file that needs it.
+// would not find fails the build here with the file that needs it. With
+// --records the result also holds distroless-style status.d records of the
+// Debian packages (from c.From's dpkg database) that own the copied
+// libraries and the entry programs, so scanners list glibc, OpenSSL and
+// the rest on scratch too.
 func (c Closure) Stage(t Target) llbgen.Stage {
-	argv := []string{toolBin, "closure", "--root", "/target", "--out", ClosureOut}
+	argv := []string{toolBin, "closure", "--root", "/target", "--out", ClosureOut, "--records"}
 	mounts := []llbgen.Mount{{Target: "/target", From: c.From}}
 	for _, s := range c.Skip {
 		argv = append(argv, "--skip", s)

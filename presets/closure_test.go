@@ -27,7 +27,7 @@ func TestClosureRunsTheToolOnTheBuildPlatformOverAReadOnlyTarget(t *testing.T) {
 	if run.Network != llbgen.NetNone {
 		t.Error("the closure needs no network")
 	}
-	want := "/bin/slimfront closure --root /target --out /out --skip /app/.venv --have /base /usr/bin/python3.13 /app/.venv"
+	want := "/bin/slimfront closure --root /target --out /out --records --skip /app/.venv --have /base /usr/bin/python3.13 /app/.venv"
 	if got := strings.Join(run.Argv, " "); got != want {
 		t.Errorf("argv\n got %s\nwant %s", got, want)
 	}
@@ -71,7 +71,7 @@ func TestEveryPlanEndsWithAStartCheckOfItsFinalImage(t *testing.T) {
 
 func TestClosureTreesAreCopiedByTheToolAndTakenByTheImageInOneStep(t *testing.T) {
 	st := Closure{Name: "libs", From: "deps", Entries: []string{"/usr/local/bin/node"}, Trees: []string{"/app/node_modules"}}.Stage(crossTarget)
-	want := "/bin/slimfront closure --root /target --out /out --tree /app/node_modules /usr/local/bin/node"
+	want := "/bin/slimfront closure --root /target --out /out --records --tree /app/node_modules /usr/local/bin/node"
 	if got := strings.Join(st.Steps[0].Run.Argv, " "); got != want {
 		t.Errorf("argv\n got %s\nwant %s", got, want)
 	}

@@ -95,7 +95,8 @@ func (r *Registry) Options(overrides map[string]string) descriptor.Options {
 // Plan validates the language/base pair, asks the preset for a Plan and
 // applies what every language shares: the `[run] healthcheck` (image
 // config and, for an HTTP path, the probe; withHealthcheck), the debug
-// variant when t.Debug is set (base.Debug) and the start check.
+// variant when t.Debug is set (base.Debug), `[run] packages` on every base
+// (withRunPackages) and the start check.
 func (r *Registry) Plan(app *descriptor.App, t Target) (llbgen.Plan, error) {
 	p, ok := r.Lookup(app.Language)
 	if !ok {
@@ -114,6 +115,7 @@ func (r *Registry) Plan(app *descriptor.App, t Target) (llbgen.Plan, error) {
 	if plan, err = withHealthcheck(plan, app, t); err != nil {
 		return plan, err
 	}
+	plan = withRunPackages(plan, app, t)
 	return withStartCheck(withDebug(plan, t), t), nil
 }
 

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/slimfront/slimfront/internal/elfdeps"
+	"github.com/slimfront/slimfront/presets/debpkg"
 )
 
 // subcommands are run by build steps on the build platform with the target
@@ -18,6 +21,7 @@ import (
 var subcommands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"closure":    runClosure,
 	"startcheck": runStartCheck,
+	"runpkgs":    runRunPackages,
 }
 
 // PlatformEnv is the environment variable the subcommands take the target
@@ -30,11 +34,13 @@ const PlatformEnv = "SLIM_TARGET_PLATFORM"
 type closureSummary struct {
 	Platform string `json:"platform"`
 	elfdeps.CopyStats
+	// Records are the Debian packages whose records --records wrote.
+	Records []string `json:"records,omitempty"`
 }
 
 // runClosure implements
 //
-//	slimfront closure --root DIR --platform linux/arm64 --out OUTDIR [--entries] [--drop-foreign] [--tree DIR]... ENTRY...
+//	slimfront closure --root DIR --platform linux/arm64 --out OUTDIR [--entries] [--drop-foreign] [--records] [--tree DIR]... ENTRY...
 //
 // It copies into OUTDIR (created if missing, so an empty closure is an
 // empty directory), at the same paths, the libraries and loaders the ELF
@@ -43,8 +49,13 @@ type closureSummary struct {
 // foreign prebuilds found in their dependency trees. Each --tree DIR (a venv,
 // a node_modules) is resolved like an entry and copied whole without its
 // foreign prebuilds, whatever --entries says, so the image can take the
-// dependency tree from OUTDIR instead of from the install stage. It prints one JSON line
-// (files, bytes, links, foreign and dropped files and bytes) and returns 0,
+// dependency tree from OUTDIR instead of from the install stage. With
+// --records, the Debian packages of the root's dpkg database that own the
+// copied libraries and loaders or the ENTRY files get distroless-style
+// records in OUTDIR/var/lib/dpkg/status.d (elfdeps.WriteRecords; times from
+// $SOURCE_DATE_EPOCH when set, else the files'), so scanners list them;
+// packages the --have base already records are left to it. It prints one JSON line
+// (files, bytes, links, foreign and dropped files and bytes, records) and returns 0,
 // or prints the problems on stderr and returns 1 (2 for usage errors).
 func runClosure(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("slimfront closure", flag.ContinueOnError)
@@ -55,11 +66,12 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 	entries := fs.Bool("entries", false, "also copy the entries themselves (all their files)")
 	drop := fs.Bool("drop-foreign", false, "leave foreign prebuilds of dependency trees out of the entries copy (needs --entries)")
 	have := fs.String("have", "", "root of the base image the copy is laid over: libraries it already has are not copied")
+	records := fs.Bool("records", false, "write status.d records of the Debian packages (from --root's dpkg database) that own the copied files and the entries")
 	var skip, trees multiFlag
 	fs.Var(&skip, "skip", "image directory whose libraries reach the image another way (repeatable)")
 	fs.Var(&trees, "tree", "dependency tree (image directory) resolved and copied whole without its foreign prebuilds (repeatable)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: slimfront closure --root DIR --platform OS/ARCH --out OUTDIR [--entries] [--drop-foreign] [--have BASEROOT] [--skip DIR]... [--tree DIR]... [ENTRY...]")
+		fmt.Fprintln(stderr, "usage: slimfront closure --root DIR --platform OS/ARCH --out OUTDIR [--entries] [--drop-foreign] [--records] [--have BASEROOT] [--skip DIR]... [--tree DIR]... [ENTRY...]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -107,7 +119,22 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "slimfront closure: %v\n", err)
 		return 1
 	}
-	line, _ := json.Marshal(closureSummary{Platform: p.String(), CopyStats: st})
+	sum := closureSummary{Platform: p.String(), CopyStats: st}
+	if *records {
+		held := o.Held(c)
+		for _, e := range fs.Args() {
+			if canon, _, err := root.Lookup(e); err == nil {
+				if fi, _, err := root.Stat(canon); err == nil && fi.Mode().IsRegular() {
+					held = append(held, canon)
+				}
+			}
+		}
+		if sum.Records, err = elfdeps.WriteRecords(root, held, *out, o.Have, sourceDateEpoch()); err != nil {
+			fmt.Fprintf(stderr, "slimfront closure: --records: %v\n", err)
+			return 1
+		}
+	}
+	line, _ := json.Marshal(sum)
 	fmt.Fprintf(stdout, "%s\n", line)
 	return 0
 }
@@ -178,6 +205,14 @@ func startFailure(dir string, e *elfdeps.Error) string {
 	return elfdeps.FormatStartFailure(e.Platform, e.WrongArch, e.Missing, providers)
 }
 
+// sourceDateEpoch is $SOURCE_DATE_EPOCH as a time, zero when unset or bad.
+func sourceDateEpoch() time.Time {
+	if s, err := strconv.ParseInt(os.Getenv("SOURCE_DATE_EPOCH"), 10, 64); err == nil {
+		return time.Unix(s, 0)
+	}
+	return time.Time{}
+}
+
 func open(dir, platform string) (*elfdeps.Root, elfdeps.Platform, error) {
 	p, err := elfdeps.ParsePlatform(strings.TrimSpace(platform))
 	if err != nil {
@@ -192,3 +227,85 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// runRunPackages implements
+//
+//	slimfront runpkgs --lists DIR --platform linux/arm64 --out OUTDIR [--have ROOT]... PKG...
+//
+// the `[run] packages` step on Debian-based bases (presets.RunPackages): it
+// resolves PKG... and their dependencies for the target's Debian
+// architecture from apt's indexes in --lists (debpkg.LoadIndex), minus the
+// packages the --have roots record (status.d, or a dpkg status file),
+// downloads them with apt-get and unpacks them into OUTDIR without
+// maintainer scripts, docs, man pages or locales, each with its status.d
+// record (debpkg.Install). It prints one JSON line (packages with versions,
+// files, bytes) and returns 0; an unknown name prints the key, the name and
+// suggestions and returns 1; usage errors return 2.
+func runRunPackages(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("slimfront runpkgs", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	lists := fs.String("lists", "/var/lib/apt/lists", "apt's lists directory after apt-get update (uncompressed indexes)")
+	platform := fs.String("platform", os.Getenv(PlatformEnv), "target platform, e.g. linux/arm64 (default $"+PlatformEnv+")")
+	out := fs.String("out", "", "directory that receives the packages' files and records, laid over the image root")
+	debs := fs.String("debs", "", "directory for the downloaded .debs (default: a temporary one)")
+	var have multiFlag
+	fs.Var(&have, "have", "root whose package records name packages the image already has (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: slimfront runpkgs --platform OS/ARCH --out OUTDIR [--lists DIR] [--have ROOT]... PKG...")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *out == "" || *platform == "" || fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	p, err := elfdeps.ParsePlatform(strings.TrimSpace(*platform))
+	if err != nil {
+		fmt.Fprintf(stderr, "slimfront runpkgs: %v\n", err)
+		return 2
+	}
+	arch, err := debpkg.Arch(p.String())
+	if err != nil {
+		fmt.Fprintf(stderr, "slimfront runpkgs: %v\n", err)
+		return 2
+	}
+	ix, err := debpkg.LoadIndex(*lists, arch)
+	if err != nil {
+		fmt.Fprintf(stderr, "slimfront runpkgs: %v\n", err)
+		return 1
+	}
+	hv := map[string]bool{}
+	for _, h := range have {
+		got, err := debpkg.HaveRecords(h)
+		if err != nil {
+			fmt.Fprintf(stderr, "slimfront runpkgs: --have %s: %v\n", h, err)
+			return 1
+		}
+		for n := range got {
+			hv[n] = true
+		}
+	}
+	res, err := ix.Resolve(fs.Args(), hv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	dir := *debs
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "debs"); err != nil {
+			fmt.Fprintf(stderr, "slimfront runpkgs: %v\n", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+	}
+	rep, err := debpkg.Install(res, arch, dir, *out, sourceDateEpoch(), stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "slimfront runpkgs: %v\n", err)
+		return 1
+	}
+	line, _ := json.Marshal(rep)
+	fmt.Fprintf(stdout, "%s\n", line)
+	return 0
+}

@@ -279,3 +279,15 @@ func (w *copier) finish() error {
 	}
 	return nil
 }
+
+// Held returns the files of c that Copy writes with o (those not skipped),
+// sorted: what the image gets from the closure besides the entry trees.
+func (o CopyOptions) Held(c *Closure) []string {
+	var out []string
+	for _, f := range c.Files {
+		if !o.skipped(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}

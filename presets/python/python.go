@@ -92,9 +92,6 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		return llbgen.Plan{}, err
 	}
 	uid, gid := presets.Owner(app)
-	if len(app.Run.Packages) > 0 && base.Base(app.Preset) != base.Alpine {
-		return llbgen.Plan{}, descriptor.Errorf(app, "run.packages", "run.packages needs a package manager in the final image; preset %q has none (use preset \"alpine\", or [run] include for files)", app.Preset)
-	}
 
 	plan := llbgen.Plan{Checks: append(append(inst.checks, ep.checks...), presets.IncludeChecks(app)...)}
 	builder := builderStage(app, fl, inst)

@@ -200,7 +200,6 @@ func TestBadDescriptorsFailAtTheirKey(t *testing.T) {
 		{"language = \"python\"\nentrypoint = \"app.py\"\ndeps = [\"pyproject.toml\", \"uv.lock\", \"poetry.lock\"]\npreset = \"distroless\"\n", `several lockfiles in deps (uv.lock, poetry.lock)`},
 		{"language = \"python\"\nentrypoint = \"app.py\"\ndeps = [\"setup.cfg\"]\npreset = \"distroless\"\n", `slim.toml:3:9: deps[0]: unknown Python dependency file "setup.cfg"; valid: requirements files`},
 		{"language = \"python\"\nentrypoint = [\"bin/run\"]\npreset = \"distroless\"\n", `give a console script name`},
-		{"language = \"python\"\nentrypoint = \"app.py\"\npreset = \"scratch\"\n[run]\npackages = [\"curl\"]\n", `run.packages`},
 	}
 	for _, c := range cases {
 		_, err := New().Plan(h.Parse(t, c.src), presets.Target{Build: amd64, Platform: amd64})
