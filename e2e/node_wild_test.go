@@ -273,3 +273,35 @@ const nodeNpmWorkspaceLock = `{
   }
 }
 `
+
+// TestNodePnpmBuildScriptUsesTheDeclaredVersion: a pnpm project whose
+// package.json declares packageManager pnpm@10.34.9 without a hash and
+// whose build script calls pnpm by name. The build script runs with that
+// version (corepack's shim on PATH, the version pinned like the install),
+// and the image's package.json is the project's own, not the builder's
+// pinned copy.
+func TestNodePnpmBuildScriptUsesTheDeclaredVersion(t *testing.T) {
+	requireEnv(t)
+	t.Parallel()
+	dir := t.TempDir()
+	const manifest = `{"name": "app", "version": "1.0.0", "private": true, "packageManager": "pnpm@10.34.9",
+  "scripts": {"build": "node build.js && pnpm --version > dist/pnpm-version.txt"},
+  "dependencies": {"ms": "^2.1.3"}}
+`
+	writeFiles(t, dir, map[string]string{
+		"slim.toml":      syntaxLine + "language = \"node\"\nentrypoint = \"dist/server.js\"\ndeps = [\"package.json\", \"pnpm-lock.yaml\"]\npreset = \"distroless\"\n[build]\nscript = \"build\"\n",
+		"package.json":   manifest,
+		"pnpm-lock.yaml": nodePnpmLock,
+		"build.js": `const fs = require('fs');
+fs.mkdirSync('dist', { recursive: true });
+fs.writeFileSync('dist/server.js', "const fs = require('fs'), ms = require('ms');\n" +
+  "const pm = require('../package.json').packageManager;\n" +
+  "require('http').createServer((q, s) => s.end('built with pnpm ' + fs.readFileSync(__dirname + '/pnpm-version.txt', 'utf8').trim() + ', declared ' + pm + ', ' + ms(60000) + '\\n')).listen(Number(process.env.PORT));\n");
+`,
+	})
+	tarPath, _ := mustBuildOCI(t, dir, "-f", "slim.toml")
+	c := runImage(t, tarPath)
+	if body, want := c.get(t, "/"), "built with pnpm 10.34.9, declared pnpm@10.34.9, 1m\n"; body != want {
+		t.Errorf("GET / = %q, want %q", body, want)
+	}
+}
