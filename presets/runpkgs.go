@@ -148,4 +148,3 @@ func debArch(t Target) string {
 		return a
 	}
 }
-

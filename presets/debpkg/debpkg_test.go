@@ -87,11 +87,11 @@ func TestUnknownAndVirtualNamesSayWhatToWrite(t *testing.T) {
 
 func TestDroppedKeepsDataAndCopyright(t *testing.T) {
 	for p, want := range map[string]bool{
-		"usr/share/doc/libmagic1t64/copyright":       false,
-		"usr/share/doc/libmagic1t64/changelog.gz":    true,
-		"usr/share/man/man5/magic.5.gz":              true,
-		"usr/share/locale/de/LC_MESSAGES/x.mo":       true,
-		"usr/share/misc/magic.mgc":                   false,
+		"usr/share/doc/libmagic1t64/copyright":        false,
+		"usr/share/doc/libmagic1t64/changelog.gz":     true,
+		"usr/share/man/man5/magic.5.gz":               true,
+		"usr/share/locale/de/LC_MESSAGES/x.mo":        true,
+		"usr/share/misc/magic.mgc":                    false,
 		"usr/lib/aarch64-linux-gnu/libmagic.so.1.0.0": false,
 	} {
 		if got := Dropped(p); got != want {
