@@ -124,3 +124,59 @@ func TestUnknownRunPackageFailsAtItsLine(t *testing.T) {
 		}
 	}
 }
+
+// TestScratchSBOMListsDebianPackages builds the Python and Node examples on
+// scratch with `--sbom=true`: the closure's status.d records make the
+// scanner list glibc (libc6) with its version; Python's _ssl loads the
+// system OpenSSL, so libssl3t64 is listed too. The official node binary
+// links OpenSSL statically: no Debian OpenSSL file is in that image, so
+// its SBOM must list libc6 and libstdc++6 and not libssl3t64.
+func TestScratchSBOMListsDebianPackages(t *testing.T) {
+	requireEnv(t)
+	requireImage(t, "docker/buildkit-syft-scanner:stable-1", "hack/env.d/extra-sbom.sh")
+	for _, c := range []struct {
+		example    string
+		want, none []string
+	}{
+		{"python-flask", []string{"libc6", "libssl3t64", "python3.13-minimal"}, nil},
+		{"node-express", []string{"libc6", "libstdc++6"}, []string{"libssl3t64"}},
+	} {
+		t.Run(c.example, func(t *testing.T) {
+			dir := copyExample(t, c.example)
+			tar, _ := mustBuildOCI(t, dir, "-f", "slim.toml", "--build-arg", "SLIM_PRESET=scratch", "--sbom=true")
+			images, stmts := attestations(t, tar)
+			if len(images) != 1 {
+				t.Fatalf("want 1 image, got %d", len(images))
+			}
+			var core *spdxDoc
+			for _, s := range stmts[images[0]] {
+				if s.PredicateType != "https://spdx.dev/Document" {
+					continue
+				}
+				var d spdxDoc
+				if err := json.Unmarshal(s.Predicate, &d); err != nil {
+					t.Fatal(err)
+				}
+				if strings.HasSuffix(d.Name, "/core/sbom") {
+					core = &d
+				}
+			}
+			if core == nil {
+				t.Fatal("no SBOM of the final image")
+			}
+			for _, n := range c.want {
+				v := core.versions(n)
+				if len(v) == 0 || v[0] == "" {
+					t.Errorf("SBOM lacks %s with a version\npackages: %s", n, strings.Join(core.names(), " "))
+				} else {
+					t.Logf("%s %s", n, v[0])
+				}
+			}
+			for _, n := range c.none {
+				if v := core.versions(n); len(v) > 0 {
+					t.Errorf("SBOM lists %s %v, which the image does not hold", n, v)
+				}
+			}
+		})
+	}
+}
