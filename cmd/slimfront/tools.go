@@ -49,13 +49,18 @@ type closureSummary struct {
 // foreign prebuilds found in their dependency trees. Each --tree DIR (a venv,
 // a node_modules) is resolved like an entry and copied whole without its
 // foreign prebuilds, whatever --entries says, so the image can take the
-// dependency tree from OUTDIR instead of from the install stage. With
+// dependency tree from OUTDIR instead of from the install stage; with
+// --trim without what never runs in production (elfdeps.PlanTrim: test
+// suites, docs, examples, headers, static libraries, stubs, TypeScript,
+// source maps unless --keep-source-maps; --keep PATH keeps a path relative
+// to site-packages or node_modules), reported per kind and per package
+// under "trimmed" in the JSON line. With
 // --records, the Debian packages of the root's dpkg database that own the
 // copied libraries and loaders or the ENTRY files get distroless-style
 // records in OUTDIR/var/lib/dpkg/status.d (elfdeps.WriteRecords; times from
 // $SOURCE_DATE_EPOCH when set, else the files'), so scanners list them;
 // packages the --have base already records are left to it. It prints one JSON line
-// (files, bytes, links, foreign and dropped files and bytes, records) and returns 0,
+// (files, bytes, links, foreign and dropped files and bytes, trimmed, records) and returns 0,
 // or prints the problems on stderr and returns 1 (2 for usage errors).
 func runClosure(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("slimfront closure", flag.ContinueOnError)
@@ -67,11 +72,14 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 	drop := fs.Bool("drop-foreign", false, "leave foreign prebuilds of dependency trees out of the entries copy (needs --entries)")
 	have := fs.String("have", "", "root of the base image the copy is laid over: libraries it already has are not copied")
 	records := fs.Bool("records", false, "write status.d records of the Debian packages (from --root's dpkg database) that own the copied files and the entries")
-	var skip, trees multiFlag
+	trim := fs.Bool("trim", false, "leave out of the --tree copies what never runs in production: test suites, docs, examples, C headers, static libraries, stubs, TypeScript, source maps (elfdeps.PlanTrim)")
+	keepMaps := fs.Bool("keep-source-maps", false, "with --trim, keep node_modules' source maps (the app runs node --enable-source-maps)")
+	var skip, trees, keep multiFlag
+	fs.Var(&keep, "keep", "with --trim, a path relative to site-packages or node_modules that stays, e.g. pandas/tests (repeatable)")
 	fs.Var(&skip, "skip", "image directory whose libraries reach the image another way (repeatable)")
 	fs.Var(&trees, "tree", "dependency tree (image directory) resolved and copied whole without its foreign prebuilds (repeatable)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: slimfront closure --root DIR --platform OS/ARCH --out OUTDIR [--entries] [--drop-foreign] [--records] [--have BASEROOT] [--skip DIR]... [--tree DIR]... [ENTRY...]")
+		fmt.Fprintln(stderr, "usage: slimfront closure --root DIR --platform OS/ARCH --out OUTDIR [--entries] [--drop-foreign] [--records] [--have BASEROOT] [--skip DIR]... [--tree DIR]... [--trim [--keep PATH]... [--keep-source-maps]] [ENTRY...]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -114,6 +122,12 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 		o.Entries = fs.Args()
 	}
 	o.Entries = append(o.Entries, trees...)
+	if *trim {
+		if o.Trim, err = elfdeps.PlanTrim(root, trees, elfdeps.TrimOptions{Keep: keep, SourceMaps: *keepMaps}); err != nil {
+			fmt.Fprintf(stderr, "slimfront closure: --trim: %v\n", err)
+			return 1
+		}
+	}
 	st, err := elfdeps.Copy(root, c, *out, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "slimfront closure: %v\n", err)

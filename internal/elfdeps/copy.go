@@ -31,6 +31,9 @@ type CopyOptions struct {
 	// lacks (distroless and the builder are the same Debian release, so
 	// the same path holds the same library).
 	Have *Root
+	// Trim, when set (PlanTrim), are the files and directories of the
+	// Entries trees left out: what never runs in production.
+	Trim *Trim
 }
 
 // skipped reports whether Copy leaves the closure member img out: it lies
@@ -59,6 +62,8 @@ type CopyStats struct {
 	ForeignBytes int64 `json:"foreign_bytes"`
 	DroppedFiles int   `json:"dropped_files"` // foreign prebuilds left out of the copy
 	DroppedBytes int64 `json:"dropped_bytes"`
+	// Trimmed reports what CopyOptions.Trim left out of the trees.
+	Trimmed *TrimReport `json:"trimmed,omitempty"`
 }
 
 // Copy writes c's Files and Links (and, with o.Entries, the entry trees)
@@ -73,7 +78,10 @@ type CopyStats struct {
 // conflicting one is an error.
 func Copy(root *Root, c *Closure, out string, o CopyOptions) (CopyStats, error) {
 	st := CopyStats{ForeignFiles: len(c.Foreign), ForeignBytes: c.ForeignBytes()}
-	w := &copier{root: root, out: out, dirs: map[string]bool{}, st: &st, hard: map[fileID]string{}}
+	w := &copier{root: root, out: out, dirs: map[string]bool{}, st: &st, hard: map[fileID]string{}, trim: o.Trim}
+	if o.Trim != nil {
+		st.Trimmed = &o.Trim.Report
+	}
 	drop := map[string]bool{}
 	if o.DropForeign {
 		for _, f := range c.Foreign {
@@ -125,6 +133,7 @@ type copier struct {
 	// its first copy, so the copy keeps one inode and a layer stores the
 	// bytes once.
 	hard map[fileID]string
+	trim *Trim // what tree leaves out, or nil
 }
 
 // fileID identifies a source file by device and inode.
@@ -228,7 +237,8 @@ func (w *copier) file(img string) error {
 }
 
 // tree copies the canonical image path top (a file or a directory tree),
-// recreating symlinks and skipping the image paths in drop.
+// recreating symlinks and skipping the image paths in drop and what
+// w.trim leaves out.
 func (w *copier) tree(top string, drop map[string]bool) error {
 	return filepath.WalkDir(w.root.HostPath(top), func(hp string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -238,6 +248,9 @@ func (w *copier) tree(top string, drop map[string]bool) error {
 		img := path.Clean("/" + filepath.ToSlash(rel))
 		switch {
 		case d.IsDir():
+			if w.trim.dropsDir(img) {
+				return fs.SkipDir
+			}
 			if err := w.mkdirs(img + "/x"); err != nil {
 				return err
 			}
@@ -248,7 +261,7 @@ func (w *copier) tree(top string, drop map[string]bool) error {
 			}
 			return w.link(img, t)
 		case d.Type().IsRegular():
-			if drop[img] {
+			if drop[img] || w.trim.drops(img) {
 				return nil
 			}
 			return w.file(img)

@@ -1,0 +1,177 @@
+package elfdeps
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+const sp = "/opt/venv/lib/python3.13/site-packages"
+
+// pythonTree writes a venv with two distributions: "pkg" (top_level.txt)
+// whose tests are imported by a module (so they stay) in one subpackage and
+// not in another, and "other" (RECORD only).
+func pythonTree(t *testing.T) string {
+	dir := t.TempDir()
+	files := map[string]string{
+		sp + "/pkg-1.0.dist-info/top_level.txt":              "pkg\n",
+		sp + "/pkg-1.0.dist-info/RECORD":                     "pkg/__init__.py,,\n",
+		sp + "/pkg-1.0.dist-info/LICENSE":                    "MIT",
+		sp + "/pkg/__init__.py":                              "import os\nfrom pkg.core import x\n",
+		sp + "/pkg/tests/__init__.py":                        "",
+		sp + "/pkg/tests/test_a.py":                          "import pkg.tests.helpers\n",
+		sp + "/pkg/tests/__pycache__/test_a.cpython-313.pyc": "bytecode",
+		sp + "/pkg/core/__init__.py":                         "x = 1\n",
+		sp + "/pkg/core/include/pkg.h":                       "/* header */",
+		sp + "/pkg/core/libpkg.a":                            "archive",
+		sp + "/pkg/core/__init__.pyi":                        "x: int",
+		sp + "/pkg/core/tests/test_core.py":                  "",
+		sp + "/pkg/core/tests/LICENSE.txt":                   "licence inside a test dir",
+		sp + "/pkg/io/__init__.py":                           "from . import tests as _selftest\n",
+		sp + "/pkg/io/tests/__init__.py":                     "",
+		sp + "/pkg/docs/index.rst":                           "docs",
+		sp + "/other-2.0.dist-info/RECORD":                   "other/__init__.py,sha256=x,1\nother/test/t.py,,\n../../../bin/other,,\n",
+		sp + "/other/__init__.py":                            "",
+		sp + "/other/test/t.py":                              "assert True",
+		sp + "/tests/__init__.py":                            "top-level tests package some dist installs",
+		sp + "/tests-0.1.dist-info/top_level.txt":            "tests\n",
+	}
+	for p, s := range files {
+		put(t, dir, p, []byte(s), 0o644)
+	}
+	return dir
+}
+
+func TestPlanTrimPython(t *testing.T) {
+	dir := pythonTree(t)
+	tr, err := PlanTrim(mustRoot(t, dir), []string{"/opt/venv"}, TrimOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDirs := map[string]bool{sp + "/pkg/tests": true, sp + "/pkg/docs": true, sp + "/other/test": true}
+	if !reflect.DeepEqual(tr.Dirs, wantDirs) {
+		t.Errorf("dirs removed whole = %v, want %v", tr.Dirs, wantDirs)
+	}
+	for _, f := range []string{"/pkg/tests/__pycache__/test_a.cpython-313.pyc", "/pkg/core/include/pkg.h", "/pkg/core/libpkg.a",
+		"/pkg/core/__init__.pyi", "/pkg/core/tests/test_core.py", "/other/test/t.py"} {
+		if !tr.Files[sp+f] {
+			t.Errorf("%s is not removed", f)
+		}
+	}
+	for _, f := range []string{"/pkg/core/tests/LICENSE.txt", "/pkg/io/tests/__init__.py", "/pkg/__init__.py", "/tests/__init__.py", "/pkg-1.0.dist-info/LICENSE"} {
+		if tr.Files[sp+f] {
+			t.Errorf("%s is removed; it must stay", f)
+		}
+	}
+	if tr.Dirs[sp+"/pkg/core/tests"] {
+		t.Errorf("pkg/core/tests is removed whole though it holds a licence")
+	}
+	if want := []string{"pkg/io/tests: imported by pkg/io/__init__.py"}; !reflect.DeepEqual(tr.Report.Kept, want) {
+		t.Errorf("kept = %q, want %q", tr.Report.Kept, want)
+	}
+	if tr.Report.Kinds["headers"] != int64(len("/* header */")) || tr.Report.Kinds["static-libs"] != 7 || tr.Report.Kinds["stubs"] != 6 {
+		t.Errorf("kinds = %v", tr.Report.Kinds)
+	}
+	if tr.Report.Packages["other"] != int64(len("assert True")) {
+		t.Errorf("packages = %v, want other's test file counted for other", tr.Report.Packages)
+	}
+
+	// [run] keep: pkg/tests stays whole; a kept file inside a directory
+	// keeps the directory, the rest of it goes
+	tr, err = PlanTrim(mustRoot(t, dir), []string{"/opt/venv"}, TrimOptions{Keep: []string{"pkg/tests", "pkg/docs/index.rst"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Dirs[sp+"/pkg/tests"] || tr.Files[sp+"/pkg/tests/test_a.py"] || tr.Dirs[sp+"/pkg/docs"] || tr.Files[sp+"/pkg/docs/index.rst"] {
+		t.Errorf("kept paths are removed: dirs %v", tr.Dirs)
+	}
+}
+
+func TestPlanTrimNode(t *testing.T) {
+	dir := t.TempDir()
+	nm := "/app/node_modules"
+	files := map[string]string{
+		"/app/package.json":                   `{"name":"app"}`,
+		"/app/README.md":                      "the app's own readme is no package's",
+		nm + "/a/package.json":                `{"main":"lib/index","files":["lib","README.md","docs"]}`,
+		nm + "/a/README.md":                   "readme",
+		nm + "/a/LICENSE":                     "MIT",
+		nm + "/a/lib/index.js":                "module.exports = require('./util')",
+		nm + "/a/lib/util.js":                 "",
+		nm + "/a/lib/util.js.map":             "{}",
+		nm + "/a/lib/index.d.ts":              "export {}",
+		nm + "/a/docs/api.md":                 "listed in files",
+		nm + "/a/test/a.test.js":              "",
+		nm + "/@s/b/package.json":             `{"exports":{".":"./index.js","./examples/*":"./examples/*.js"}}`,
+		nm + "/@s/b/index.js":                 "const t = require('./tests/fixture.json')",
+		nm + "/@s/b/tests/fixture.json":       "{}",
+		nm + "/@s/b/examples/demo.js":         "",
+		nm + "/@s/b/examples/notes.txt":       "",
+		nm + "/@s/b/CHANGELOG.md":             "changes",
+		nm + "/@s/b/src/index.ts":             "export const x = 1",
+		nm + "/a/node_modules/c/package.json": `{}`,
+		nm + "/a/node_modules/c/History.md":   "nested",
+	}
+	for p, s := range files {
+		put(t, dir, p, []byte(s), 0o644)
+	}
+	tr, err := PlanTrim(mustRoot(t, dir), []string{"/app"}, TrimOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFiles := []string{"/a/README.md", "/a/lib/util.js.map", "/a/lib/index.d.ts", "/a/test/a.test.js",
+		"/@s/b/examples/notes.txt", "/@s/b/CHANGELOG.md", "/@s/b/src/index.ts", "/a/node_modules/c/History.md"}
+	for _, f := range wantFiles {
+		if !tr.Files[nm+f] {
+			t.Errorf("%s is not removed", f)
+		}
+	}
+	if len(tr.Files) != len(wantFiles) {
+		t.Errorf("removed %d files, want %d: %v", len(tr.Files), len(wantFiles), tr.Files)
+	}
+	if want := map[string]bool{nm + "/a/test": true}; !reflect.DeepEqual(tr.Dirs, want) {
+		t.Errorf("dirs = %v, want %v (examples/ holds an exports target, tests/ is required)", tr.Dirs, want)
+	}
+	if tr.Report.Packages["@s/b"] == 0 || tr.Report.Packages["c"] != 6 || tr.Report.Kinds["sourcemaps"] != 2 {
+		t.Errorf("report = %+v", tr.Report)
+	}
+
+	tr, err = PlanTrim(mustRoot(t, dir), []string{"/app"}, TrimOptions{SourceMaps: true, Keep: []string{"a/README.md"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Files[nm+"/a/lib/util.js.map"] || tr.Files[nm+"/a/README.md"] {
+		t.Errorf("source maps or a kept file removed: %v", tr.Files)
+	}
+}
+
+// TestCopyLeavesTrimmedPathsOut checks that Copy honours the plan: no
+// removed file and no removed directory (not even empty) in the output,
+// and the report in the stats.
+func TestCopyLeavesTrimmedPathsOut(t *testing.T) {
+	dir := pythonTree(t)
+	root := mustRoot(t, dir)
+	tr, err := PlanTrim(root, []string{"/opt/venv"}, TrimOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	st, err := Copy(root, &Closure{}, out, CopyOptions{Entries: []string{"/opt/venv"}, Trim: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gone := range []string{sp + "/pkg/tests", sp + "/pkg/core/include/pkg.h", sp + "/other/test"} {
+		if _, err := os.Lstat(filepath.Join(out, gone)); !os.IsNotExist(err) {
+			t.Errorf("%s is in the copy (%v)", gone, err)
+		}
+	}
+	for _, kept := range []string{sp + "/pkg/io/tests/__init__.py", sp + "/pkg/core/tests/LICENSE.txt", sp + "/pkg/__init__.py"} {
+		if _, err := os.Lstat(filepath.Join(out, kept)); err != nil {
+			t.Errorf("%s is not in the copy: %v", kept, err)
+		}
+	}
+	if st.Trimmed == nil || st.Trimmed.Files != tr.Report.Files || st.Files+tr.Report.Files != 21 {
+		t.Errorf("stats %+v (trimmed %+v), want the 21 files split between copied and trimmed", st, st.Trimmed)
+	}
+}
