@@ -76,6 +76,13 @@ type Run struct {
 	// the app keeps state (a SQLite file, uploads). Everything else in
 	// the app directory stays owned by root.
 	Writable []string
+	// Keep are paths relative to site-packages or node_modules
+	// ("pandas/tests") that trimming leaves in the image.
+	Keep []string
+	// NoTrim is [run] trim = false: the dependency trees reach the image
+	// with their tests, docs and build-only files (trimming is on by
+	// default).
+	NoTrim bool
 }
 
 // Range returns the source range of a key path such as "entrypoint",

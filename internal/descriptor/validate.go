@@ -11,7 +11,7 @@ import (
 var (
 	topKeys   = []string{"build", "deps", "entrypoint", "env", "language", "port", "preset", "run", "size_budget", "user", "version", "workdir"}
 	buildKeys = []string{"env", "ldflags", "packages", "script", "secrets", "ssh", "tags"}
-	runKeys   = []string{"healthcheck", "include", "packages", "writable"}
+	runKeys   = []string{"healthcheck", "include", "keep", "packages", "trim", "writable"}
 )
 
 // checker validates a decoded document and collects problems.
@@ -177,6 +177,16 @@ func (c *checker) run(t map[string]any, r *Run) {
 	}
 	if v, ok := t["writable"]; ok {
 		r.Writable = c.writable(v)
+	}
+	if v, ok := t["keep"]; ok {
+		r.Keep = c.paths("run.keep", v)
+	}
+	if v, ok := t["trim"]; ok {
+		if b, isBool := v.(bool); isBool {
+			r.NoTrim = !b
+		} else {
+			c.addf("run.trim", "trim = false keeps the dependencies' tests, docs and build-only files", "expected true or false, got %s", typeName(v))
+		}
 	}
 }
 
