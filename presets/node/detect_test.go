@@ -75,3 +75,187 @@ func TestStartScript(t *testing.T) {
 		}
 	}
 }
+
+func TestDetectNextStandalone(t *testing.T) {
+	for config, lock := range map[string]string{
+		"next.config.js":  "package-lock.json",
+		"next.config.mjs": "yarn.lock",
+		"next.config.ts":  "pnpm-lock.yaml",
+	} {
+		src := map[string]string{
+			"next.config.js":  "/** @type {import('next').NextConfig} */\nmodule.exports = {\n  output: 'standalone',\n};\n",
+			"next.config.mjs": "// https://nextjs.org/docs\nexport default { reactStrictMode: true, output: \"standalone\" };\n",
+			"next.config.ts":  "import type { NextConfig } from 'next';\n\nconst nextConfig: NextConfig = {\n  output: `standalone`,\n};\n\nexport default nextConfig;\n",
+		}[config]
+		d, err := Preset{}.Detect(detectTree(t, map[string]string{
+			"package.json": `{"scripts": {"dev": "next dev", "build": "next build", "start": "next start"}, "dependencies": {"next": "16.0.0"}}`,
+			lock:           "", config: src, "app/page.js": "export default function Page() { return 'hi'; }\n",
+		}), "")
+		if err != nil {
+			t.Errorf("%s: %v", config, err)
+			continue
+		}
+		if d.Path != ".next/standalone/server.js" || !strings.Contains(d.EntryNote, config) {
+			t.Errorf("%s: entrypoint %q (%s), want .next/standalone/server.js from %s", config, d.Path, d.EntryNote, config)
+		}
+		if !reflect.DeepEqual(d.Deps, []string{"package.json", lock}) || d.BuildScript != "build" || d.Port != 3000 || !strings.Contains(d.PortNote, "Next.js") {
+			t.Errorf("%s: deps %q build script %q port %d (%s); want [package.json %s], build, 3000 (Next.js's default)", config, d.Deps, d.BuildScript, d.Port, d.PortNote, lock)
+		}
+		if !reflect.DeepEqual(d.Ignore, []string{".next"}) {
+			t.Errorf("%s: ignore %q, want [.next] (a local next build stays out of the context)", config, d.Ignore)
+		}
+	}
+
+	// a start script naming the standalone server: the same, port included
+	d, err := Preset{}.Detect(detectTree(t, map[string]string{
+		"package.json": `{"scripts": {"build": "next build", "start": "node .next/standalone/server.js"}}`, "package-lock.json": "{}",
+		".next/standalone/server.js": "// a local build\n",
+	}), "")
+	if err != nil || d.Path != ".next/standalone/server.js" || d.Port != 3000 || !reflect.DeepEqual(d.Ignore, []string{".next"}) {
+		t.Errorf("start script: %+v, %v; want .next/standalone/server.js, port 3000, .next ignored", d, err)
+	}
+
+	// standalone without a build script to run next build
+	_, err = Preset{}.Detect(detectTree(t, map[string]string{
+		"package.json": `{"scripts": {"start": "next start"}}`, "package-lock.json": "{}", "next.config.js": "module.exports = { output: 'standalone' };\n",
+	}), "")
+	if err == nil || !strings.Contains(err.Error(), `"build": "next build"`) {
+		t.Errorf("standalone without a build script: error %v, want one asking for \"build\": \"next build\"", err)
+	}
+}
+
+// Without output: "standalone" (or with it commented out) a Next.js app is
+// detected as before: next start is no node script.
+func TestDetectNextWithoutStandalone(t *testing.T) {
+	files := map[string]string{
+		"package.json": `{"scripts": {"build": "next build", "start": "next start"}}`, "package-lock.json": "{}",
+		"next.config.mjs": "export default {\n  // output: 'standalone',\n  /* output: \"standalone\" */\n  reactStrictMode: true,\n};\n",
+	}
+	_, err := Preset{}.Detect(detectTree(t, files), "")
+	if err == nil || !strings.Contains(err.Error(), "cannot tell which script starts the app") || !strings.Contains(err.Error(), `output: "standalone" in next.config.mjs`) {
+		t.Errorf("error %v, want cannot tell ... with a hint about output: \"standalone\"", err)
+	}
+	// a custom server (server.js running next): the script, as before
+	files["server.js"] = "const port = parseInt(process.env.PORT || '8080', 10);\n"
+	d, err := Preset{}.Detect(detectTree(t, files), "")
+	if err != nil || d.Path != "server.js" || d.Port != 8080 || d.BuildScript != "build" || d.Ignore != nil {
+		t.Errorf("custom server: %+v, %v; want server.js, port 8080, build script, nothing ignored", d, err)
+	}
+}
+
+// workspace is a monorepo: a library, a job and a server among the members.
+func workspace(root map[string]string) map[string]string {
+	files := map[string]string{
+		"libs/format/package.json":         `{"name": "@x/format", "main": "format.js"}`,
+		"libs/format/format.js":            "exports.line = (s) => s + '\\n';\n",
+		"services/cron/package.json":       `{"name": "@x/cron", "main": "job.js"}`,
+		"services/cron/job.js":             "console.log(require('@x/format').line('done'));\n",
+		"services/web/package.json":        `{"name": "@x/web", "main": "server.js"}`,
+		"services/web/server.js":           "require('http').createServer(handler).listen(Number(process.env.PORT) || 8081);\n",
+		"node_modules/@x/web/package.json": `{"name": "@x/web", "scripts": {"start": "node server.js"}}`, // a link, not a member
+		"README.md":                        "",
+	}
+	for k, v := range root {
+		files[k] = v
+	}
+	return files
+}
+
+func TestDetectWorkspaceMember(t *testing.T) {
+	for name, tc := range map[string]struct {
+		root map[string]string
+		deps []string
+	}{
+		"npm": {map[string]string{"package.json": `{"name": "x", "private": true, "workspaces": ["services/*", "libs/*"]}`, "package-lock.json": "{}"},
+			[]string{"package.json", "package-lock.json"}},
+		"npm init's main": {map[string]string{"package.json": `{"name": "x", "main": "index.js", "workspaces": ["services/*", "libs/*"]}`, "package-lock.json": "{}"},
+			[]string{"package.json", "package-lock.json"}},
+		"yarn 1 packages": {map[string]string{"package.json": `{"private": true, "workspaces": {"packages": ["services/**", "libs/*"], "nohoist": ["**/x"]}}`, "yarn.lock": ""},
+			[]string{"package.json", "yarn.lock"}},
+		"yarn 4": {map[string]string{"package.json": `{"packageManager": "yarn@4.5.0", "workspaces": ["./services/*/", "libs/*"]}`, "yarn.lock": "", ".yarnrc.yml": "nodeLinker: node-modules\n"},
+			[]string{"package.json", "yarn.lock"}},
+		"pnpm": {map[string]string{"package.json": `{"packageManager": "pnpm@10.0.0", "scripts": {"web": "pnpm --filter @x/web start"}}`, "pnpm-lock.yaml": "",
+			"pnpm-workspace.yaml":        "packages:\n  - 'services/*'   # the apps\n  - \"libs/*\"\n  - '!**/test/**'\n",
+			"services/test/package.json": `{"scripts": {"start": "node stub.js"}}`}, // left out by the "!" glob
+			[]string{"package.json", "pnpm-lock.yaml"}},
+	} {
+		d, err := Preset{}.Detect(detectTree(t, workspace(tc.root)), "")
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if d.Path != "services/web/server.js" || !strings.Contains(d.EntryNote, "services/web") {
+			t.Errorf("%s: entrypoint %q (%s), want services/web/server.js, the member that starts a server", name, d.Path, d.EntryNote)
+		}
+		if !reflect.DeepEqual(d.Deps, tc.deps) || d.Port != 8081 || d.PortNote != "services/web/server.js" || d.BuildScript != "" {
+			t.Errorf("%s: deps %q port %d (%s) script %q; want %q, 8081 from services/web/server.js, no build script", name, d.Deps, d.Port, d.PortNote, d.BuildScript, tc.deps)
+		}
+	}
+
+	// a start script makes a member the app, whatever its code looks like;
+	// a member's build output is found with its sources and kept out of
+	// the context (not the whole apps/)
+	d, err := Preset{}.Detect(detectTree(t, map[string]string{
+		"package.json": `{"workspaces": ["apps/*", "packages/*"], "scripts": {"build": "npm run build --workspaces"}}`, "package-lock.json": "{}",
+		"packages/ui/package.json": `{"main": "index.js"}`, "packages/ui/index.js": "module.exports = {};\n",
+		"apps/api/package.json":   `{"scripts": {"build": "tsc", "start": "node --enable-source-maps dist/main.js"}}`,
+		"apps/api/src/main.ts":    "import { start } from './app';\nstart(Number(process.env.PORT ?? 4000));\n",
+		"tools/mock/package.json": `{"main": "server.js"}`, // not a member
+		"tools/mock/server.js":    "app.listen(1)\n",
+	}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Path != "apps/api/dist/main.js" || d.Port != 4000 || d.PortNote != "apps/api/src/main.ts" || d.BuildScript != "build" || !reflect.DeepEqual(d.Ignore, []string{"apps/api/dist"}) {
+		t.Errorf("build output in a member: path %q port %d (%s) script %q ignore %q; want apps/api/dist/main.js, 4000 (apps/api/src/main.ts), build, [apps/api/dist]",
+			d.Path, d.Port, d.PortNote, d.BuildScript, d.Ignore)
+	}
+}
+
+func TestDetectWorkspaceSeveralMembers(t *testing.T) {
+	files := workspace(map[string]string{
+		"package.json": `{"private": true, "workspaces": ["services/*", "libs/*", "apps/*"]}`, "package-lock.json": "{}",
+		"apps/api/package.json":  `{"scripts": {"start": "node src/server.js"}}`,
+		"apps/api/src/server.js": "const fastify = require('fastify')();\nfastify.listen({ port: process.env.PORT || 3000 });\n",
+	})
+	dir := detectTree(t, files)
+	_, err := Preset{}.Detect(dir, "")
+	want := "several members that start a server: apps/api/src/server.js, services/web/server.js; choose one with --entrypoint, e.g. slim init --entrypoint apps/api/src/server.js"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want one containing %q", err, want)
+	}
+	for entry, port := range map[string]int{"apps/api/src/server.js": 3000, "./services/web/server.js": 8081} {
+		d, err := Preset{}.Detect(dir, entry)
+		if err != nil || d.Path != strings.TrimPrefix(entry, "./") || d.Port != port || !reflect.DeepEqual(d.Deps, []string{"package.json", "package-lock.json"}) {
+			t.Errorf("--entrypoint %s: %+v, %v; want that path, port %d, the root's deps", entry, d, err, port)
+		}
+	}
+
+	// no member starts a server: the members are named
+	delete(files, "apps/api/package.json")
+	files["services/web/server.js"] = "module.exports = require('./handler');\n"
+	_, err = Preset{}.Detect(detectTree(t, files), "")
+	if want := "none of the workspace members (libs/format, services/cron, services/web)"; err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--entrypoint") {
+		t.Errorf("no server: error %v, want one containing %q and --entrypoint", err, want)
+	}
+}
+
+func TestGlobMatch(t *testing.T) {
+	for _, tc := range []struct {
+		glob, name string
+		want       bool
+	}{
+		{"packages/*", "packages/api", true},
+		{"packages/*", "packages/api/sub", false},
+		{"packages/**", "packages/api/sub", true},
+		{"**/test/**", "apps/test", true},
+		{"**/test/**", "apps/api", false},
+		{"apps/web", "apps/web", true},
+		{"apps/web/", "apps/web", true},
+		{"app-*", "app-one", true},
+	} {
+		if got := globMatch(tc.glob, tc.name); got != tc.want {
+			t.Errorf("globMatch(%q, %q) = %v, want %v", tc.glob, tc.name, got, tc.want)
+		}
+	}
+}
