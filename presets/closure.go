@@ -43,6 +43,15 @@ type Closure struct {
 	// install stage. The closure's JSON line in the build log counts the
 	// dropped files and bytes.
 	Trees []string
+	// Trim leaves out of the Trees what never runs in production (test
+	// suites, docs, examples, C headers, static libraries, stubs,
+	// TypeScript, source maps, readmes: elfdeps.PlanTrim), reported per
+	// kind and per package in the JSON line. Keep are paths relative to
+	// site-packages or node_modules that stay ([run] keep); SourceMaps
+	// keeps node_modules' source maps (node --enable-source-maps).
+	Trim       bool
+	Keep       []string
+	SourceMaps bool
 	// Have names the final image's base (llbgen "image:<ref>" or a stage):
 	// libraries it already has are left out. Empty for scratch.
 	Have string
@@ -57,7 +66,9 @@ type Closure struct {
 // --records the result also holds distroless-style status.d records of the
 // Debian packages (from c.From's dpkg database) that own the copied
 // libraries and the entry programs, so scanners list glibc, OpenSSL and
-// the rest on scratch too.
+// the rest on scratch too. With c.Trim the trees are trimmed (--trim,
+// --keep, --keep-source-maps) and the step's reason, which `slim plan`
+// shows, says what kinds go.
 func (c Closure) Stage(t Target) llbgen.Stage {
 	argv := []string{toolBin, "closure", "--root", "/target", "--out", ClosureOut, "--records"}
 	mounts := []llbgen.Mount{{Target: "/target", From: c.From}}
@@ -66,6 +77,24 @@ func (c Closure) Stage(t Target) llbgen.Stage {
 	}
 	for _, d := range c.Trees {
 		argv = append(argv, "--tree", d)
+	}
+	reason := "resolve DT_NEEDED through RUNPATH, ld.so.conf and the target's default directories; copy the result"
+	if c.Trim && len(c.Trees) > 0 {
+		argv = append(argv, "--trim")
+		for _, k := range c.Keep {
+			argv = append(argv, "--keep", k)
+		}
+		if c.SourceMaps {
+			argv = append(argv, "--keep-source-maps")
+		}
+		reason += "; trimming is on: the trees lose their test suites, docs and examples, C headers, static libraries, .pyi stubs, TypeScript sources and declarations"
+		if !c.SourceMaps {
+			reason += ", source maps"
+		}
+		reason += " and readmes/changelogs (licences, package metadata, entry points and imported modules stay; bytes per kind and package in the closure's JSON line)"
+		if len(c.Keep) > 0 {
+			reason += "; kept: " + strings.Join(c.Keep, ", ")
+		}
 	}
 	if c.Have != "" {
 		argv = append(argv, "--have", "/base")
@@ -80,7 +109,7 @@ func (c Closure) Stage(t Target) llbgen.Stage {
 		Env:    toolEnv(t),
 		User:   "0:0",
 		Steps: []llbgen.Step{{
-			Reason: "resolve DT_NEEDED through RUNPATH, ld.so.conf and the target's default directories; copy the result",
+			Reason: reason,
 			Run:    &llbgen.Run{Argv: argv, Mounts: mounts, Network: llbgen.NetNone},
 		}},
 	}

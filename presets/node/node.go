@@ -105,12 +105,12 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		image := base.DistrolessImage("nodejs" + version)
 		runtime := llbgen.Stage{Name: "runtime", Reason: "the distroless base, read by the closure for the libraries it already has",
 			Base: llbgen.Base{Image: image}, Where: llbgen.OnTarget}
-		libs := presets.Closure{Name: "libs", From: b.prodStage, Trees: trees, Have: runtime.Name}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: b.prodStage, Trees: trees, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, SourceMaps: sourceMaps(app, args), Have: runtime.Name}.Stage(t)
 		plan.Stages = append(plan.Stages, runtime, libs)
 		final = llbgen.Stage{Name: "final", Reason: "distroless nodejs: node, glibc, libstdc++, CA certificates, tzdata, passwd, no shell",
 			Base: llbgen.Base{Image: image}, Steps: []llbgen.Step{presets.CopyClosureTrees(libs.Name, nodeModulesWhat)}}
 	case base.Scratch:
-		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath}, Trees: trees}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath}, Trees: trees, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, SourceMaps: sourceMaps(app, args)}.Stage(t)
 		plan.Stages = append(plan.Stages, libs)
 		final = scratchStage(b, uid, gid)
 	case base.Alpine:
@@ -118,7 +118,7 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		// toolchain stage (same platform) appends the user.
 		acc := base.AccountsFrom{Reason: "add the non-root user to alpine's account files",
 			Base: llbgen.Base{Stage: "toolchain"}, Where: llbgen.OnTarget, Get: base.CopyAlpineAccounts()}.Stage(uid, gid)
-		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath}, Trees: trees}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath}, Trees: trees, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, SourceMaps: sourceMaps(app, args)}.Stage(t)
 		plan.Stages = append(plan.Stages, acc, libs)
 		final = llbgen.Stage{Name: "final", Reason: "alpine: " + base.Alpine.Description() + "; node without npm/yarn",
 			Base: llbgen.Base{Image: base.AlpineImage},
@@ -162,6 +162,19 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 }
 
 // entrypoint returns the script (relative to the app dir) and its arguments.
+// sourceMaps reports whether the app runs node with --enable-source-maps
+// (in NODE_OPTIONS of [env], or among the entrypoint's arguments), so
+// trimming keeps node_modules' source maps, which node then reads for
+// stack traces.
+func sourceMaps(app *descriptor.App, args []string) bool {
+	for _, kv := range app.Env {
+		if kv.Key == "NODE_OPTIONS" && strings.Contains(kv.Value, "--enable-source-maps") {
+			return true
+		}
+	}
+	return slices.Contains(args, "--enable-source-maps")
+}
+
 func entrypoint(app *descriptor.App) (script string, args []string, err error) {
 	if len(app.Entrypoint.Argv) > 0 {
 		script, args = app.Entrypoint.Argv[0], app.Entrypoint.Argv[1:]

@@ -114,7 +114,7 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	case base.Distroless:
 		runtime := llbgen.Stage{Name: "runtime", Reason: "the distroless base, read by the closure for the libraries it already has",
 			Base: llbgen.Base{Image: fl.final}, Where: llbgen.OnTarget}
-		libs := presets.Closure{Name: "libs", From: deps.Name, Trees: []string{venv}, Have: runtime.Name}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: deps.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Have: runtime.Name}.Stage(t)
 		plan.Stages = append(plan.Stages, runtime, libs)
 		final = llbgen.Stage{Name: "final", Reason: "distroless python3: Debian's python3.13 at the builder's path, CA certificates, tzdata, no shell",
 			Base: llbgen.Base{Image: fl.final}, Steps: []llbgen.Step{presets.CopyClosureTrees(libs.Name, venvWhat)}}
@@ -138,12 +138,12 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		// that the base lacks (those of apk build packages)
 		runtime := llbgen.Stage{Name: "runtime", Reason: "the alpine base, read by the closure for the libraries it already has",
 			Base: llbgen.Base{Image: fl.final}, Where: llbgen.OnTarget}
-		libs := presets.Closure{Name: "libs", From: deps.Name, Trees: []string{venv}, Have: runtime.Name}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: deps.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Have: runtime.Name}.Stage(t)
 		plan.Stages = append(plan.Stages, runtime, libs)
 		final.Steps = append(final.Steps, presets.CopyClosureTrees(libs.Name, venvWhat))
 	case base.Scratch:
 		rs := rootfsStage(fl)
-		libs := presets.Closure{Name: "libs", From: rs.Name, Trees: []string{venv},
+		libs := presets.Closure{Name: "libs", From: rs.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep,
 			Entries: []string{fl.python, rootfs + "/usr/lib/python" + fl.version + "/lib-dynload"}}.Stage(t)
 		plan.Stages = append(plan.Stages, rs, libs)
 		final = scratchStage(rs.Name, libs.Name, uid, gid)
