@@ -63,8 +63,10 @@ func (t *Trim) dropsDir(img string) bool { return t != nil && t.Dirs[img] }
 //     components of RECORD, PEP 376/627), inside the distribution's
 //     top-level packages (never a top-level package itself): test packages
 //     (directories named tests or test, with their __pycache__ bytecode)
-//     and doc, docs, example and examples directories, unless a non-test
-//     module of the same distribution imports them (import statements
+//     and doc, docs, example and examples directories, except the modules
+//     in them that a non-test module of the same distribution
+//     (conftest.py files are pytest's, not modules) imports, with their
+//     parent packages' __init__.py and bytecode (import statements
 //     read from its .py files, relative imports resolved: `import
 //     pandas.tests`, `from pandas.tests import x`, `from . import tests`;
 //     imports built from strings at run time are not seen, which is what
@@ -318,7 +320,7 @@ func (t *Trim) pyPackage(root *Root, sp, top, dist string, o TrimOptions) error 
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		if strings.HasSuffix(d.Name(), ".py") {
+		if strings.HasSuffix(d.Name(), ".py") && d.Name() != "conftest.py" {
 			files = append(files, img)
 		}
 		if k, ok := pyFileKinds[path.Ext(d.Name())]; ok {
@@ -352,15 +354,15 @@ func (t *Trim) pyPackage(root *Root, sp, top, dist string, o TrimOptions) error 
 	for _, c := range cands {
 		rel := strings.TrimPrefix(c.img, sp+"/")
 		dotted := strings.ReplaceAll(rel, "/", ".")
-		if by := importer(imported, dotted); by != "" {
-			t.Report.Kept = append(t.Report.Kept, rel+": imported by "+by)
-			continue
+		keepMods := importedUnder(imported, dotted)
+		for _, m := range keepMods {
+			t.Report.Kept = append(t.Report.Kept, strings.ReplaceAll(m, ".", "/")+": imported by "+imported[m])
 		}
 		if keptBy(o.Keep, rel, false) {
 			t.Report.Kept = append(t.Report.Kept, rel+": [run] keep")
 			continue
 		} // a Keep path inside: remove leaves it and its directory
-		if err := t.remove(root, c.img, sp, c.kind, dist, o, nil); err != nil {
+		if err := t.remove(root, c.img, sp, c.kind, dist, o, moduleFiles(sp, keepMods)); err != nil {
 			return err
 		}
 	}
@@ -372,16 +374,60 @@ func (t *Trim) pyPackage(root *Root, sp, top, dist string, o TrimOptions) error 
 	return nil
 }
 
-// importer returns a file that imports the module dotted or one of its
-// submodules, "" when none does.
-func importer(imported map[string]string, dotted string) string {
-	best := ""
-	for m, by := range imported {
-		if (m == dotted || strings.HasPrefix(m, dotted+".")) && (best == "" || by < best) {
-			best = by
+// importedUnder returns the modules of imported (dotted name -> importing
+// file) that are dotted or under it, sorted, without a name that is only an
+// attribute of a module also listed (`from a.tests.m import f` lists
+// a.tests.m and a.tests.m.f).
+func importedUnder(imported map[string]string, dotted string) []string {
+	var out []string
+	for m := range imported {
+		if m == dotted || strings.HasPrefix(m, dotted+".") {
+			out = append(out, m)
 		}
 	}
-	return best
+	sort.Strings(out)
+	var min []string
+	for _, m := range out {
+		if len(min) > 0 && strings.HasPrefix(m, min[len(min)-1]+".") {
+			continue
+		}
+		min = append(min, m)
+	}
+	return min
+}
+
+// moduleFiles returns a protected func for Trim.remove: true for the image
+// paths of the files that importing mods (dotted names, relative to the
+// site-packages dir sp) reads: each module's m.py or m/__init__.py (a
+// name that is neither is an attribute of its parent, whose files count),
+// every parent package's __init__.py, and their __pycache__ bytecode.
+func moduleFiles(sp string, mods []string) func(img string) bool {
+	if len(mods) == 0 {
+		return nil
+	}
+	keep := map[string]bool{} // module paths without extension, relative to sp
+	for _, m := range mods {
+		parts := strings.Split(m, ".")
+		for i := 1; i <= len(parts); i++ {
+			p := strings.Join(parts[:i], "/")
+			keep[p+"/__init__"] = true
+			keep[p] = true
+		}
+	}
+	return func(img string) bool {
+		rel := strings.TrimPrefix(img, sp+"/")
+		dir, name := path.Split(rel)
+		if path.Base(dir) == "__pycache__" { // name.cpython-313.pyc
+			dir = path.Dir(path.Dir(dir)) + "/"
+			if i := strings.Index(name, "."); i > 0 && strings.HasSuffix(name, ".pyc") {
+				name = name[:i] + ".py"
+			}
+		}
+		if !strings.HasSuffix(name, ".py") {
+			return false
+		}
+		return keep[strings.TrimSuffix(dir+name, ".py")]
+	}
 }
 
 var (

@@ -15,27 +15,32 @@ const sp = "/opt/venv/lib/python3.13/site-packages"
 func pythonTree(t *testing.T) string {
 	dir := t.TempDir()
 	files := map[string]string{
-		sp + "/pkg-1.0.dist-info/top_level.txt":              "pkg\n",
-		sp + "/pkg-1.0.dist-info/RECORD":                     "pkg/__init__.py,,\n",
-		sp + "/pkg-1.0.dist-info/LICENSE":                    "MIT",
-		sp + "/pkg/__init__.py":                              "import os\nfrom pkg.core import x\n",
-		sp + "/pkg/tests/__init__.py":                        "",
-		sp + "/pkg/tests/test_a.py":                          "import pkg.tests.helpers\n",
-		sp + "/pkg/tests/__pycache__/test_a.cpython-313.pyc": "bytecode",
-		sp + "/pkg/core/__init__.py":                         "x = 1\n",
-		sp + "/pkg/core/include/pkg.h":                       "/* header */",
-		sp + "/pkg/core/libpkg.a":                            "archive",
-		sp + "/pkg/core/__init__.pyi":                        "x: int",
-		sp + "/pkg/core/tests/test_core.py":                  "",
-		sp + "/pkg/core/tests/LICENSE.txt":                   "licence inside a test dir",
-		sp + "/pkg/io/__init__.py":                           "from . import tests as _selftest\n",
-		sp + "/pkg/io/tests/__init__.py":                     "",
-		sp + "/pkg/docs/index.rst":                           "docs",
-		sp + "/other-2.0.dist-info/RECORD":                   "other/__init__.py,sha256=x,1\nother/test/t.py,,\n../../../bin/other,,\n",
-		sp + "/other/__init__.py":                            "",
-		sp + "/other/test/t.py":                              "assert True",
-		sp + "/tests/__init__.py":                            "top-level tests package some dist installs",
-		sp + "/tests-0.1.dist-info/top_level.txt":            "tests\n",
+		sp + "/pkg-1.0.dist-info/top_level.txt":                      "pkg\n",
+		sp + "/pkg-1.0.dist-info/RECORD":                             "pkg/__init__.py,,\n",
+		sp + "/pkg-1.0.dist-info/LICENSE":                            "MIT",
+		sp + "/pkg/__init__.py":                                      "import os\nfrom pkg.core import x\n",
+		sp + "/pkg/tests/__init__.py":                                "",
+		sp + "/pkg/tests/test_a.py":                                  "import pkg.tests.helpers\n",
+		sp + "/pkg/tests/__pycache__/test_a.cpython-313.pyc":         "bytecode",
+		sp + "/pkg/core/__init__.py":                                 "x = 1\n",
+		sp + "/pkg/core/include/pkg.h":                               "/* header */",
+		sp + "/pkg/core/libpkg.a":                                    "archive",
+		sp + "/pkg/core/__init__.pyi":                                "x: int",
+		sp + "/pkg/core/tests/test_core.py":                          "",
+		sp + "/pkg/core/tests/LICENSE.txt":                           "licence inside a test dir",
+		sp + "/pkg/io/__init__.py":                                   "from . import tests as _selftest\n",
+		sp + "/pkg/io/tests/__init__.py":                             "",
+		sp + "/pkg/util.py":                                          "from pkg.core.tests._natype import NA\n",
+		sp + "/pkg/core/tests/_natype.py":                            "NA = None",
+		sp + "/pkg/core/tests/__pycache__/_natype.cpython-313.pyc":   "bytecode",
+		sp + "/pkg/core/tests/__pycache__/test_core.cpython-313.pyc": "bytecode",
+		sp + "/pkg/conftest.py":                                      "from pkg.core.tests import fixtures  # pytest's, not a module\n",
+		sp + "/pkg/docs/index.rst":                                   "docs",
+		sp + "/other-2.0.dist-info/RECORD":                           "other/__init__.py,sha256=x,1\nother/test/t.py,,\n../../../bin/other,,\n",
+		sp + "/other/__init__.py":                                    "",
+		sp + "/other/test/t.py":                                      "assert True",
+		sp + "/tests/__init__.py":                                    "top-level tests package some dist installs",
+		sp + "/tests-0.1.dist-info/top_level.txt":                    "tests\n",
 	}
 	for p, s := range files {
 		put(t, dir, p, []byte(s), 0o644)
@@ -54,12 +59,12 @@ func TestPlanTrimPython(t *testing.T) {
 		t.Errorf("dirs removed whole = %v, want %v", tr.Dirs, wantDirs)
 	}
 	for _, f := range []string{"/pkg/tests/__pycache__/test_a.cpython-313.pyc", "/pkg/core/include/pkg.h", "/pkg/core/libpkg.a",
-		"/pkg/core/__init__.pyi", "/pkg/core/tests/test_core.py", "/other/test/t.py"} {
+		"/pkg/core/__init__.pyi", "/pkg/core/tests/test_core.py", "/pkg/core/tests/__pycache__/test_core.cpython-313.pyc", "/other/test/t.py"} {
 		if !tr.Files[sp+f] {
 			t.Errorf("%s is not removed", f)
 		}
 	}
-	for _, f := range []string{"/pkg/core/tests/LICENSE.txt", "/pkg/io/tests/__init__.py", "/pkg/__init__.py", "/tests/__init__.py", "/pkg-1.0.dist-info/LICENSE"} {
+	for _, f := range []string{"/pkg/core/tests/LICENSE.txt", "/pkg/io/tests/__init__.py", "/pkg/core/tests/_natype.py", "/pkg/core/tests/__pycache__/_natype.cpython-313.pyc", "/pkg/__init__.py", "/tests/__init__.py", "/pkg-1.0.dist-info/LICENSE"} {
 		if tr.Files[sp+f] {
 			t.Errorf("%s is removed; it must stay", f)
 		}
@@ -67,7 +72,7 @@ func TestPlanTrimPython(t *testing.T) {
 	if tr.Dirs[sp+"/pkg/core/tests"] {
 		t.Errorf("pkg/core/tests is removed whole though it holds a licence")
 	}
-	if want := []string{"pkg/io/tests: imported by pkg/io/__init__.py"}; !reflect.DeepEqual(tr.Report.Kept, want) {
+	if want := []string{"pkg/core/tests/_natype: imported by pkg/util.py", "pkg/io/tests: imported by pkg/io/__init__.py"}; !reflect.DeepEqual(tr.Report.Kept, want) {
 		t.Errorf("kept = %q, want %q", tr.Report.Kept, want)
 	}
 	if tr.Report.Kinds["headers"] != int64(len("/* header */")) || tr.Report.Kinds["static-libs"] != 7 || tr.Report.Kinds["stubs"] != 6 {
@@ -171,7 +176,7 @@ func TestCopyLeavesTrimmedPathsOut(t *testing.T) {
 			t.Errorf("%s is not in the copy: %v", kept, err)
 		}
 	}
-	if st.Trimmed == nil || st.Trimmed.Files != tr.Report.Files || st.Files+tr.Report.Files != 21 {
-		t.Errorf("stats %+v (trimmed %+v), want the 21 files split between copied and trimmed", st, st.Trimmed)
+	if st.Trimmed == nil || st.Trimmed.Files != tr.Report.Files || st.Files+tr.Report.Files != 26 {
+		t.Errorf("stats %+v (trimmed %+v), want the 26 files split between copied and trimmed", st, st.Trimmed)
 	}
 }
