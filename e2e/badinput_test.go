@@ -15,6 +15,23 @@ const (
 // anyOf is one expectation satisfied by any of its (case-insensitive) substrings.
 type anyOf []string
 
+// lacking returns the expectations of want that text meets none of
+// (case-insensitive), each as its alternatives joined by " | ".
+func lacking(text string, want []anyOf) []string {
+	lower := strings.ToLower(text)
+	var missing []string
+	for _, w := range want {
+		ok := false
+		for _, alt := range w {
+			ok = ok || strings.Contains(lower, strings.ToLower(alt))
+		}
+		if !ok {
+			missing = append(missing, strings.Join(w, " | "))
+		}
+	}
+	return missing
+}
+
 // TestBrokenSlimTomlFailsWithSourceMappedError checks that each kind of broken
 // slim.toml fails the build with an error naming slim.toml, the key and the
 // offending line, and never with a Go panic.
@@ -80,17 +97,7 @@ func TestBrokenSlimTomlFailsWithSourceMappedError(t *testing.T) {
 			// name slim.toml in "load build definition" whatever the error.
 			report := errorReport(out)
 			t.Logf("error report:\n%s", strings.TrimSpace(report))
-			lower := strings.ToLower(report)
-			var missing []string
-			for _, w := range append([]anyOf{{"slim.toml"}}, tc.want...) {
-				ok := false
-				for _, alt := range w {
-					ok = ok || strings.Contains(lower, strings.ToLower(alt))
-				}
-				if !ok {
-					missing = append(missing, strings.Join(w, " | "))
-				}
-			}
+			missing := lacking(report, append([]anyOf{{"slim.toml"}}, tc.want...))
 			for _, bad := range []string{"panic:", "goroutine "} {
 				if strings.Contains(out, bad) {
 					t.Errorf("output contains Go panic text %q", bad)

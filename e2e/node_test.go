@@ -217,17 +217,7 @@ func TestNodeBadInputFailsClearly(t *testing.T) {
 			}
 			// Match the error report only (what buildx shows under the error:
 			// the failing step's last lines, the slim.toml excerpt, ERROR).
-			lower := strings.ToLower(errorReport(out))
-			var missing []string
-			for _, w := range tc.want {
-				ok := false
-				for _, alt := range w {
-					ok = ok || strings.Contains(lower, strings.ToLower(alt))
-				}
-				if !ok {
-					missing = append(missing, strings.Join(w, " | "))
-				}
-			}
+			missing := lacking(errorReport(out), tc.want)
 			if strings.Contains(out, "panic:") {
 				t.Errorf("output contains a Go panic")
 			}

@@ -151,17 +151,7 @@ func TestNodeWildBadInputFailsClearly(t *testing.T) {
 			if err == nil {
 				t.Fatalf("build succeeded, want an error\n----- buildx output -----\n%s", out)
 			}
-			report := strings.ToLower(errorReport(out))
-			var missing []string
-			for _, w := range tc.want {
-				ok := false
-				for _, alt := range w {
-					ok = ok || strings.Contains(report, strings.ToLower(alt))
-				}
-				if !ok {
-					missing = append(missing, strings.Join(w, " | "))
-				}
-			}
+			missing := lacking(errorReport(out), tc.want)
 			if len(missing) > 0 {
 				t.Errorf("the error report lacks %q\n----- buildx output -----\n%s", missing, out)
 			} else {

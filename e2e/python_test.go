@@ -356,17 +356,7 @@ func TestPythonBadInputFailsWithLocatedError(t *testing.T) {
 			if strings.Contains(tc.name, "module") {
 				report = out // the message comes from the failing step's log
 			}
-			lower := strings.ToLower(report)
-			var missing []string
-			for _, w := range append([]anyOf{{"slim.toml"}}, tc.want...) {
-				ok := false
-				for _, alt := range w {
-					ok = ok || strings.Contains(lower, strings.ToLower(alt))
-				}
-				if !ok {
-					missing = append(missing, strings.Join(w, " | "))
-				}
-			}
+			missing := lacking(report, append([]anyOf{{"slim.toml"}}, tc.want...))
 			if len(missing) > 0 {
 				t.Errorf("error output lacks %q\n----- buildx output -----\n%s", missing, out)
 			} else {
