@@ -1,0 +1,157 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// trimLine is the "trimmed" part of the closure's JSON line
+// (elfdeps.TrimReport).
+type trimLine struct {
+	Trimmed *struct {
+		Files    int              `json:"files"`
+		Bytes    int64            `json:"bytes"`
+		Kinds    map[string]int64 `json:"kinds"`
+		Packages map[string]int64 `json:"packages"`
+		Kept     []string         `json:"kept"`
+	} `json:"trimmed"`
+}
+
+// trimOf returns the trim report of the last closure line of a build log.
+func trimOf(t *testing.T, out string) trimLine {
+	t.Helper()
+	m := closureLineRE.FindAllStringSubmatch(out, -1)
+	if len(m) == 0 {
+		t.Fatalf("no closure summary line in the build log:\n%s", tail(out, 40))
+	}
+	var s trimLine
+	if err := json.Unmarshal([]byte(m[len(m)-1][1]), &s); err != nil {
+		t.Fatalf("closure line %q: %v", m[len(m)-1][1], err)
+	}
+	return s
+}
+
+const sitePackages = "opt/venv/lib/python3.13/site-packages/"
+
+// filesUnder returns the image's files under the directory prefix p (with
+// a trailing slash).
+func filesUnder(im *ociImage, p string) []string {
+	var out []string
+	for name := range allFiles(im) {
+		if strings.HasPrefix(name, p) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// TestTrimmedPandasImage builds examples/python-pandas (Flask, pandas,
+// numpy) on scratch: the image is within its budget (130 MiB, the goal of
+// issue 17), the closure's JSON line reports the removed tests per package,
+// pandas/tests and numpy's test packages are gone while the distributions'
+// metadata and licences stay, and the app computes its report with pandas,
+// numpy's linalg and the CSV parser. A second build with [run] keep =
+// ["pandas/tests/tools"] has that directory and still not the rest of
+// pandas/tests.
+func TestTrimmedPandasImage(t *testing.T) {
+	requireEnv(t)
+	const example = "python-pandas"
+	e := loadExpect(t, repoPath("examples", example))
+	dir := copyExample(t, example)
+	tarPath, out := mustBuildOCI(t, dir, "-f", "slim.toml", "--build-arg", "SLIM_PRESET=scratch", "--no-cache-filter", "libs")
+	tr := trimOf(t, out)
+	if tr.Trimmed == nil {
+		t.Fatalf("the closure line has no trim report:\n%s", tail(out, 20))
+	}
+	t.Logf("trimmed %d files, %.1f MiB; kinds %v; pandas %.1f MiB, numpy %.1f MiB; kept %q", tr.Trimmed.Files, float64(tr.Trimmed.Bytes)/(1<<20),
+		tr.Trimmed.Kinds, float64(tr.Trimmed.Packages["pandas"])/(1<<20), float64(tr.Trimmed.Packages["numpy"])/(1<<20), tr.Trimmed.Kept)
+	if tr.Trimmed.Packages["pandas"] < 10<<20 || tr.Trimmed.Kinds["tests"] < 10<<20 {
+		t.Errorf("pandas' test suite (tens of MB) is not in the report: %+v", tr.Trimmed)
+	}
+	im, err := readOCIImages(tarPath, nil)
+	if err != nil || len(im) != 1 {
+		t.Fatalf("images: %v (%d)", err, len(im))
+	}
+	checkSize(t, im[0], e, "scratch")
+	checkNoShell(t, im[0])
+	for _, gone := range []string{sitePackages + "pandas/tests/", sitePackages + "numpy/_core/tests/", sitePackages + "numpy/linalg/tests/"} {
+		if f := filesUnder(im[0], gone); len(f) > 0 {
+			t.Errorf("%d files under %s are in the image, e.g. %s", len(f), gone, f[0])
+		}
+	}
+	var dist, lic bool
+	for name := range allFiles(im[0]) {
+		dist = dist || strings.HasPrefix(name, sitePackages+"pandas-2.2.3.dist-info/METADATA")
+		lic = lic || strings.HasPrefix(name, sitePackages+"numpy-2.2.6.dist-info/LICENSE")
+	}
+	if !dist || !lic {
+		t.Errorf("dist-info metadata (%v) or numpy's licence (%v) is missing", dist, lic)
+	}
+	if t.Failed() {
+		return
+	}
+	c := runImage(t, tarPath)
+	c.checkServes(t, e)
+	c.checkUID(t)
+
+	// [run] keep: pandas/tests/tools stays, the rest of pandas/tests goes
+	toml := filepath.Join(dir, "slim.toml")
+	if err := os.WriteFile(toml, append(mustRead(t, toml), []byte("\n[run]\nkeep = [\"pandas/tests/tools\"]\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tarPath, _ = mustBuildOCI(t, dir, "-f", "slim.toml", "--build-arg", "SLIM_PRESET=scratch")
+	im, err = readOCIImages(tarPath, nil)
+	if err != nil || len(im) != 1 {
+		t.Fatalf("images: %v (%d)", err, len(im))
+	}
+	if !im[0].Has(sitePackages + "pandas/tests/tools/test_to_datetime.py") {
+		t.Errorf("[run] keep = [\"pandas/tests/tools\"]: pandas/tests/tools/test_to_datetime.py is not in the image")
+	}
+	if f := filesUnder(im[0], sitePackages+"pandas/tests/frame/"); len(f) > 0 {
+		t.Errorf("[run] keep of pandas/tests/tools kept pandas/tests/frame too (%d files)", len(f))
+	}
+	runImage(t, tarPath).checkServes(t, e)
+}
+
+// TestTrimSizes builds python-flask, node-express and python-pandas on
+// scratch with trimming (the default) and with [run] trim = false, and logs
+// both sizes side by side (the measure of issue 17); it fails when trimming
+// makes an image bigger or removes nothing, and each trimmed image serves.
+func TestTrimSizes(t *testing.T) {
+	requireEnv(t)
+	for _, example := range []string{"python-flask", "node-express", "python-pandas"} {
+		t.Run(example, func(t *testing.T) {
+			e := loadExpect(t, repoPath("examples", example))
+			dir := copyExample(t, example)
+			on, _ := mustBuildOCI(t, dir, "-f", "slim.toml", "--build-arg", "SLIM_PRESET=scratch")
+			toml := filepath.Join(dir, "slim.toml")
+			src := string(mustRead(t, toml))
+			if strings.Contains(src, "[run]") {
+				src = strings.Replace(src, "[run]", "[run]\ntrim = false", 1)
+			} else {
+				src += "\n[run]\ntrim = false\n"
+			}
+			if err := os.WriteFile(toml, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			off, _ := mustBuildOCI(t, dir, "-f", "slim.toml", "--build-arg", "SLIM_PRESET=scratch")
+			size := func(tar string) int64 {
+				im, err := readOCIImages(tar, nil)
+				if err != nil || len(im) != 1 {
+					t.Fatalf("images: %v (%d)", err, len(im))
+				}
+				return im[0].UncompressedSize()
+			}
+			a, b := size(off), size(on)
+			t.Logf("%s on scratch: %.2f MiB untrimmed, %.2f MiB trimmed (-%.2f MiB, -%.1f%%)", example,
+				float64(a)/(1<<20), float64(b)/(1<<20), float64(a-b)/(1<<20), 100*float64(a-b)/float64(a))
+			if b >= a {
+				t.Errorf("trimming removed nothing: %d bytes untrimmed, %d trimmed", a, b)
+			}
+			runImage(t, on).checkServes(t, e)
+		})
+	}
+}
