@@ -31,6 +31,9 @@ def csv():
     # pandas' C parser and numpy's linalg (OpenBLAS from numpy.libs)
     df = pd.read_csv(io.StringIO("a,b\n1,2\n3,4\n"))
     det = np.linalg.det(df.to_numpy(dtype=float))
+    # numpy.testing imports numpy._core.tests._natype: trimming keeps it
+    import numpy.testing
+    numpy.testing.assert_allclose(det, -2.0)
     return f"det {det:.1f}\n"
 
 

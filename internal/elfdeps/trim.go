@@ -147,23 +147,33 @@ func keptBy(keep []string, rel string, dir bool) bool {
 	return false
 }
 
-// remove records the removal of the directory img (whole) or, when it
-// holds a licence file, a Keep path or a path protected says must stay, of
-// its other files one by one. It returns the bytes removed.
+// remove records the removal of the directory img: its files, and whole
+// (Trim.Dirs) its outermost directories where nothing stays, so that a
+// licence file, a symlink, a Keep path or a path protected says must stay
+// keeps only itself and its parent directories.
 func (t *Trim) remove(root *Root, img, base, kind, pkg string, o TrimOptions, protected func(rel string) bool) error {
 	type file struct {
 		img  string
 		size int64
 	}
 	var files []file
-	whole := true
+	var dirs []string
+	stays := map[string]bool{} // directories with something that stays
 	err := filepath.WalkDir(root.HostPath(img), func(hp string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !d.Type().IsRegular() {
-			if !d.IsDir() {
-				whole = false // a symlink stays, and so does its directory
+		p := imagePath(root, hp)
+		if d.IsDir() {
+			dirs = append(dirs, p)
+			return nil
+		}
+		rel := strings.TrimPrefix(p, base+"/")
+		if !d.Type().IsRegular() || licence.MatchString(d.Name()) || keptBy(o.Keep, rel, false) || protected != nil && protected(p) {
+			// a symlink, a licence, a kept or protected file stays, and
+			// so do its directories
+			for q := path.Dir(p); !stays[q] && q != "/" && q != path.Dir(img); q = path.Dir(q) {
+				stays[q] = true
 			}
 			return nil
 		}
@@ -171,20 +181,18 @@ func (t *Trim) remove(root *Root, img, base, kind, pkg string, o TrimOptions, pr
 		if err != nil {
 			return err
 		}
-		p := imagePath(root, hp)
-		rel := strings.TrimPrefix(p, base+"/")
-		if licence.MatchString(d.Name()) || keptBy(o.Keep, rel, false) || protected != nil && protected(p) {
-			whole = false
-			return nil
-		}
 		files = append(files, file{p, fi.Size()})
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if whole {
-		t.Dirs[img] = true
+	// the outermost directories where nothing stays go whole (no empty
+	// directory is left behind)
+	for _, d := range dirs {
+		if !stays[d] && (d == img || stays[path.Dir(d)]) {
+			t.Dirs[d] = true
+		}
 	}
 	for _, f := range files {
 		t.count(f.img, f.size, kind, pkg)
