@@ -37,10 +37,32 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Getenv("PORT")))
 }
 
+// Version is set at link time (-X main.Version=...).
+var Version = "dev"
+
+// usage is what -h prints.
+const usage = `usage: slim-probe /PATH
+
+GETs http://127.0.0.1:$PORT/PATH (then [::1]) once, prints the status line
+and exits; the health check slimfront puts into images without a shell.
+
+Example (as a Docker health check runs it):
+  PORT=8080 slim-probe /healthz
+
+Exit codes: 0 the answer is 2xx or 3xx, 1 anything else (unhealthy), 2 is never used.`
+
 // run probes path on the loopback port and returns the exit code.
 func run(args []string, portEnv string) int {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		say(usage)
+		return 0
+	}
+	if len(args) == 1 && (args[0] == "-version" || args[0] == "--version") {
+		say("slim-probe " + Version)
+		return 0
+	}
 	if len(args) != 1 || len(args[0]) == 0 || args[0][0] != '/' {
-		say("usage: slim-probe /PATH   (GETs http://127.0.0.1:$PORT/PATH; exit 0 on 2xx/3xx)")
+		say(usage)
 		return 1
 	}
 	path := args[0]

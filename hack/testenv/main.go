@@ -31,12 +31,31 @@ func main() {
 	fs.StringVar(&c.Registry, "registry", "127.0.0.1:5000", "local registry host:port (docker.io and gcr.io mirror)")
 	fs.StringVar(&c.RegistryData, "registry-data", "", "registry storage directory")
 	fs.StringVar(&c.Bin, "buildkitd", "buildkitd", "buildkitd binary (path or name in $PATH)")
+	version := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: testenv -dir D -root D -socket S -registry-data D [-registry H:P] [-buildkitd BIN] start|stop|status\n")
+		fmt.Fprintf(fs.Output(), `usage: testenv -dir D -root D -socket S -registry-data D [-registry H:P] [-buildkitd BIN] start|stop|status
+
+Starts, stops or reports the local registry and buildkitd of slimfront's test
+environment, with one configuration (hack/env runs it; see hack/README.md).
+
+Example:
+  testenv -dir ~/.cache/slimfront/run -root ~/.cache/slimfront/data/buildkit \
+    -socket ~/.cache/slimfront/run/buildkitd.sock -registry-data ~/.cache/slimfront/data/registry status
+
+Exit codes: 0 ok, 1 failure or a daemon down (status), 2 usage.
+
+`)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
+		if err == flag.ErrHelp {
+			os.Exit(0)
+		}
 		os.Exit(2)
+	}
+	if *version {
+		fmt.Println("testenv (slimfront test environment)")
+		return
 	}
 	if fs.NArg() != 1 || c.Dir == "" || c.Root == "" || c.Socket == "" || c.RegistryData == "" {
 		fs.Usage()
