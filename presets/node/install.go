@@ -18,6 +18,7 @@ package node
 //     the sources); the sources are not there yet, so they could not do
 //     their job anyway. Dependencies' install scripts (native addons) still
 //     run. Each removed script is logged.
+//
 //  2. package.json "packageManager" (https://nodejs.org/api/corepack.html,
 //     name@version[+sha512.hex]): its name must match the lockfile; the
 //     declared version runs through corepack, which downloads it from the
@@ -32,17 +33,31 @@ package node
 //     comes from @yarnpkg/cli-dist, whose bin/yarn.js corepack hashes and
 //     never checks signatures for: it is pinned to the sha512 of that file
 //     from a tarball `npm pack` checked against the registry.
+//
 //  3. Yarn 2+ (Berry, https://yarnpkg.com/configuration/yarnrc#nodeLinker):
 //     only the node-modules (and pnpm) linkers give a node_modules the
 //     image can run; Plug'n'Play, Yarn's default, fails with .yarnrc.yml
 //     and the line to add. Production installs are `yarn workspaces focus
 //     --production` in the entrypoint's workspace (Yarn 4 has it built in).
+//
 //  4. pnpm workspaces (https://pnpm.io/filtering): the production install
 //     is `pnpm install --frozen-lockfile --prod --filter {./member}...`,
 //     the entrypoint's member and the workspace packages it depends on, in
 //     place: symlinks keep their relative targets, and workspace packages'
 //     sources arrive with the sources. (`pnpm deploy` would copy workspace
 //     packages at install time, before their sources exist.)
+//
+//  5. Cross installs (SLIM_TARGET_OS, _CPU, _LIBC set: the target's CPU is
+//     not the build platform's, see crossTarget): the package manager is
+//     told the target (npm --os/--cpu/--libc, Yarn 1 --ignore-platform,
+//     Yarn 2+ and pnpm supportedArchitectures) so optional dependencies
+//     with prebuilt addons are the target's, and runs no install script
+//     (--ignore-scripts, YARN_ENABLE_SCRIPTS=false): they would run for
+//     this machine. Then every package that makes its addon in an install
+//     script (binding.gyp, node-gyp, prebuild-install, node-pre-gyp,
+//     cmake-js) must ship prebuilds/<os>-<cpu>/*.node for the target
+//     (prebuildify's layout, which node-gyp-build loads); the others fail
+//     the install in one error naming them, at the deps line.
 //
 // With "run" first (run <pm> <script>) it runs the build script with the
 // package manager step 2 picks, after the sources are copied, and puts the
@@ -177,6 +192,116 @@ if (runMode) {
   run(via([pm, 'run', ...args]));
   process.exit(0);
 }
+// cross install: for another CPU than this one (SLIM_TARGET_*, set by the
+// plan when the target's CPU differs from the build platform's)
+const target = process.env.SLIM_TARGET_CPU ? { os: process.env.SLIM_TARGET_OS || 'linux', cpu: process.env.SLIM_TARGET_CPU, libc: process.env.SLIM_TARGET_LIBC || 'glibc' } : null;
+if (target) {
+  const name = target.os + '/' + target.cpu + ' (' + target.libc + ')';
+  say('installing for ' + name + ' on ' + process.platform + '/' + process.arch + ': optional dependencies for the target, no install script runs (it would run for this machine)');
+  const supported = { os: [target.os], cpu: [target.cpu], libc: [target.libc] };
+  if (pm === 'npm') args.push('--os=' + target.os, '--cpu=' + target.cpu, '--libc=' + target.libc, '--ignore-scripts');
+  else if (pm === 'yarn' && major < 2) args.push('--ignore-platform', '--ignore-scripts');
+  else if (pm === 'yarn') {
+    const rc = path.join(app, '.yarnrc.yml');
+    fs.appendFileSync(rc, '\nsupportedArchitectures:\n  os: [' + target.os + ']\n  cpu: [' + target.cpu + ']\n  libc: [' + target.libc + ']\n');
+    env.YARN_ENABLE_SCRIPTS = 'false';
+  } else if (pm === 'pnpm') {
+    root.pkg.pnpm = { ...(root.pkg.pnpm || {}), supportedArchitectures: supported };
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify(root.pkg, null, 2) + '\n');
+    args.push('--ignore-scripts');
+  }
+}
+
+// installed packages: every package dir under the node_modules of the root
+// and of the workspace members (pnpm's .pnpm store entries included;
+// symlinks are not followed, their targets are listed where they are)
+function installed(dir, out) {
+  let ents;
+  try { ents = fs.readdirSync(dir, { withFileTypes: true }); } catch (e) { return out; }
+  for (const e of ents) {
+    if (!e.isDirectory()) continue;
+    const p = path.join(dir, e.name);
+    if (e.name === '.pnpm') {
+      for (const x of fs.readdirSync(p, { withFileTypes: true })) if (x.isDirectory()) installed(path.join(p, x.name, 'node_modules'), out);
+    } else if (e.name.startsWith('@')) {
+      installed(p, out);
+    } else if (!e.name.startsWith('.')) {
+      if (fs.existsSync(path.join(p, 'package.json'))) out.push(p);
+      installed(path.join(p, 'node_modules'), out);
+    }
+  }
+  return out;
+}
+
+// dropOtherLibc removes the prebuilds that prebuildify's file name tags with
+// the other C library (bcrypt.musl.node for a glibc target): node-gyp-build
+// never loads them there (its matchTags), and some carry no sign of their
+// libc an ELF reader could use (a musl cross build needing plain libc.so).
+function dropOtherLibc(dir, id) {
+  const pre = path.join(dir, 'prebuilds');
+  if (!fs.existsSync(pre)) return;
+  const other = target.libc === 'musl' ? 'glibc' : 'musl';
+  const gone = [];
+  for (const sub of fs.readdirSync(pre, { withFileTypes: true })) {
+    if (!sub.isDirectory()) continue;
+    for (const f of fs.readdirSync(path.join(pre, sub.name))) {
+      if (f.endsWith('.node') && f.split('.').includes(other)) {
+        fs.rmSync(path.join(pre, sub.name, f));
+        gone.push(sub.name + '/' + f);
+      }
+    }
+  }
+  if (gone.length) say(id + ': left out the ' + other + ' prebuilds (the target uses ' + target.libc + '): ' + gone.join(', '));
+}
+
+// checkTarget: after a cross install, every package that makes its addon in
+// an install script (a binding.gyp, which npm builds with node-gyp rebuild,
+// or a preinstall/install/postinstall calling node-gyp, prebuild-install,
+// node-pre-gyp or cmake-js) must ship a prebuilt one for the target in
+// prebuilds/<os>-<cpu>/ (prebuildify's layout, which node-gyp-build loads
+// at run time; musl builds carry a "musl" tag); the others are named in
+// one error.
+function checkTarget() {
+  const dirs = new Set([path.join(app, 'node_modules')]);
+  for (const f of manifests(app, [])) dirs.add(path.join(path.dirname(f), 'node_modules'));
+  const missing = [], skipped = new Set();
+  const seen = new Set();
+  for (const d of dirs) for (const p of installed(d, [])) {
+    let pkg;
+    try { pkg = JSON.parse(fs.readFileSync(path.join(p, 'package.json'), 'utf8')); } catch (e) { continue; }
+    const id = pkg.name + '@' + pkg.version;
+    dropOtherLibc(p, id);
+    const scripts = pkg.scripts || {};
+    const hooks = ['preinstall', 'install', 'postinstall'].filter((h) => typeof scripts[h] === 'string');
+    let why = '';
+    for (const h of hooks) {
+      skipped.add(pkg.name);
+      if (/node-gyp|prebuild-install|node-pre-gyp|cmake-js/.test(scripts[h])) why = '"' + h + '": "' + scripts[h] + '"';
+    }
+    if (!why && fs.existsSync(path.join(p, 'binding.gyp')) && !scripts.install && !scripts.preinstall) why = 'binding.gyp (npm runs node-gyp rebuild)';
+    if (!why || seen.has(id)) continue;
+    seen.add(id);
+    let ok = false;
+    const pre = path.join(p, 'prebuilds');
+    for (const sub of fs.existsSync(pre) ? fs.readdirSync(pre) : []) {
+      if (sub !== target.os + '-' + target.cpu && !sub.startsWith(target.os + '-' + target.cpu + '+')) continue;
+      for (const f of fs.readdirSync(path.join(pre, sub))) {
+        if (f.endsWith('.node') && f.split('.').includes('musl') === (target.libc === 'musl')) ok = true;
+      }
+    }
+    if (ok) say(id + ': prebuilt addon for the target in prebuilds/ (' + why + ' not run)');
+    else missing.push(id + ' (' + why + ')');
+  }
+  if (skipped.size) say('install scripts not run (cross install): ' + [...skipped].sort().join(', '));
+  if (missing.length) {
+    const t = target.os + '/' + target.cpu + ' (' + target.libc + ')';
+    fail('deps: no prebuilt native addon for ' + t + ' in: ' + missing.join('; ') + '. ' +
+      (missing.length === 1 ? 'It makes its addon' : 'They make their addons') + ' in an install script, which here would run on ' + process.platform + '/' + process.arch +
+      ' and give an addon for ' + process.platform + '/' + process.arch + '; slimfront runs nothing built for the target (no emulation). ' +
+      'Valid: a release that ships prebuilds/' + target.os + '-' + target.cpu + ' (prebuildify, loaded by node-gyp-build), a builder whose platform is ' + t + ', or --platform without ' + target.os + '/' + (process.env.SLIM_TARGET_ARCH || target.cpu));
+  }
+}
+
 switch (pm) {
   case 'npm':
     run(['npm', ...args]);
@@ -198,4 +323,5 @@ switch (pm) {
   default:
     fail('unknown package manager ' + pm);
 }
+if (target) checkTarget();
 `

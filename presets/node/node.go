@@ -61,8 +61,12 @@ func (Preset) Bases() []string { return base.Names(base.All()) }
 
 // Plan builds the Plan for one target platform t, with the final stage on
 // app.Preset, which must be one of Bases (presets.Registry.Plan checks it).
-// Dependencies with native addons compile in the builder, so builder stages
-// run on the target platform (like `npm ci` in a Dockerfile). Errors are
+// Natively, dependencies with native addons compile in the builder, so
+// builder stages run on the target platform (like `npm ci` in a
+// Dockerfile). For another CPU (crossTarget) they run on the build
+// platform, without emulation: the production install picks the target's
+// prebuilt addons and runs no install script, and the node binary comes
+// from the target's image, read as data (cross.go). Errors are
 // *descriptor.Error at the key at fault (version, entrypoint, deps).
 func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	version := app.Version
@@ -81,6 +85,7 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		return llbgen.Plan{}, err
 	}
 	b := newBuild(app, version, pm, deps, script)
+	b.cross, b.targetEnv = crossTarget(t, b.alpine)
 	next := isNextStandalone(script)
 	if next {
 		if app.Build.Script == "" {
@@ -105,26 +110,26 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		image := base.DistrolessImage("nodejs" + version)
 		runtime := llbgen.Stage{Name: "runtime", Reason: "the distroless base, read by the closure for the libraries it already has",
 			Base: llbgen.Base{Image: image}, Where: llbgen.OnTarget}
-		libs := presets.Closure{Name: "libs", From: b.prodStage, Trees: trees, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, SourceMaps: sourceMaps(app, args), Have: runtime.Name}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: b.closureFrom(), Trees: trees, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, SourceMaps: sourceMaps(app, args), Have: runtime.Name}.Stage(t)
 		plan.Stages = append(plan.Stages, runtime, libs)
 		final = llbgen.Stage{Name: "final", Reason: "distroless nodejs: node, glibc, libstdc++, CA certificates, tzdata, passwd, no shell",
 			Base: llbgen.Base{Image: image}, Steps: []llbgen.Step{presets.CopyClosureTrees(libs.Name, nodeModulesWhat)}}
 	case base.Scratch:
-		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath}, Trees: trees, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, SourceMaps: sourceMaps(app, args)}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: b.closureFrom(), Entries: []string{b.nodePath}, Trees: trees, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, SourceMaps: sourceMaps(app, args)}.Stage(t)
 		plan.Stages = append(plan.Stages, libs)
 		final = scratchStage(b, uid, gid)
 	case base.Alpine:
 		// alpine's files are copied, not read by running alpine: the
 		// toolchain stage (same platform) appends the user.
 		acc := base.AccountsFrom{Reason: "add the non-root user to alpine's account files",
-			Base: llbgen.Base{Stage: "toolchain"}, Where: llbgen.OnTarget, Get: base.CopyAlpineAccounts()}.Stage(uid, gid)
-		libs := presets.Closure{Name: "libs", From: b.prodStage, Entries: []string{b.nodePath}, Trees: trees, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, SourceMaps: sourceMaps(app, args)}.Stage(t)
+			Base: llbgen.Base{Stage: "toolchain"}, Where: b.where(), Get: base.CopyAlpineAccounts()}.Stage(uid, gid)
+		libs := presets.Closure{Name: "libs", From: b.closureFrom(), Entries: []string{b.nodePath}, Trees: trees, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, SourceMaps: sourceMaps(app, args)}.Stage(t)
 		plan.Stages = append(plan.Stages, acc, libs)
 		final = llbgen.Stage{Name: "final", Reason: "alpine: " + base.Alpine.Description() + "; node without npm/yarn",
 			Base: llbgen.Base{Image: base.AlpineImage},
 			Steps: append(base.UseAccounts("the non-root user", uid, gid),
 				presets.CopyClosureTrees(libs.Name, nodeModulesWhat),
-				llbgen.Step{Reason: "the node binary alone (npm, yarn and corepack stay in the builder)", Copy: &llbgen.Copy{From: "toolchain", Src: []string{b.nodePath}, Dest: nodeBin}},
+				llbgen.Step{Reason: "the node binary alone (npm, yarn and corepack stay in the builder)", Copy: &llbgen.Copy{From: b.nodeStage(), Src: []string{b.nodePath}, Dest: nodeBin}},
 			)}
 	}
 	final.Where = llbgen.OnTarget

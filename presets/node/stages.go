@@ -104,6 +104,46 @@ type build struct {
 	nodePath  string // node in the builder image
 	prodStage string // stage whose /app/node_modules has the production dependencies
 	script    string // the entrypoint script, relative to appDir
+	// cross is set when the target's CPU differs from the build
+	// platform's (crossTarget): builder stages run on the build platform,
+	// the production install is for the target (targetEnv) and targetStage
+	// holds the target's node with the installed trees, as data.
+	cross     bool
+	targetEnv []llbgen.KV
+}
+
+// targetStage is the target-platform stage of a cross build: the builder
+// image for the target (its node binary and libraries, never run) with the
+// production trees copied in; the closure reads it and the final image
+// takes node from it.
+const targetStage = "target"
+
+// where is the platform builder stages run on: the target's natively (as
+// `npm ci` in a Dockerfile, so install scripts may compile addons), the
+// build platform when cross-building (no emulation needed).
+func (b *build) where() llbgen.Where {
+	if b.cross {
+		return llbgen.OnBuild
+	}
+	return llbgen.OnTarget
+}
+
+// nodeStage is the stage the final image's node binary (and, for the
+// closure, its libraries) come from: the builder natively, targetStage
+// when cross-building.
+func (b *build) nodeStage() string {
+	if b.cross {
+		return targetStage
+	}
+	return "toolchain"
+}
+
+// closureFrom is the stage the closure reads the production trees from.
+func (b *build) closureFrom() string {
+	if b.cross {
+		return targetStage
+	}
+	return b.prodStage
 }
 
 func newBuild(app *descriptor.App, version string, m pm, deps []string, script string) *build {
@@ -147,7 +187,7 @@ func (b *build) stages() []llbgen.Stage {
 		Name:   "toolchain",
 		Reason: "node, npm/yarn/corepack and compilers for native addons; never part of the image",
 		Base:   llbgen.Base{Image: b.builderImage()},
-		Where:  llbgen.OnTarget,
+		Where:  b.where(),
 		Env: []llbgen.KV{
 			// node ignores the system CA store; trust it too (site CAs, proxies)
 			{Key: "NODE_EXTRA_CA_CERTS", Value: base.CABundle},
@@ -181,7 +221,7 @@ func (b *build) stages() []llbgen.Stage {
 		dev := b.installStage("dev-deps", "all dependencies, dev included, for the build script", b.pm.install)
 		bld := llbgen.Stage{
 			Name: "build", Reason: "run the build script with the dev dependencies",
-			Base: llbgen.Base{Stage: dev.Name}, Where: llbgen.OnTarget, Env: buildEnv(b.app),
+			Base: llbgen.Base{Stage: dev.Name}, Where: b.where(), Env: buildEnv(b.app),
 			Steps: []llbgen.Step{
 				{Reason: "the sources, after dependencies", Key: "entrypoint",
 					Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: appDir + "/", Exclude: sourceExcludes}},
@@ -191,10 +231,22 @@ func (b *build) stages() []llbgen.Stage {
 		}
 		stages = append(stages, dev, bld)
 	}
-	if b.prodStage != "deps" { // Next.js standalone: the build's output has its own node_modules
-		return stages
+	if b.prodStage == "deps" { // not for Next.js standalone: the build's output has its own node_modules
+		deps := b.installStage("deps", "production dependencies only, installed from the lockfile alone so a source edit keeps them cached", b.pm.prod)
+		if b.cross {
+			deps.Reason = "production dependencies for the target's OS, CPU and libc, installed on the build platform without running their install scripts (no emulation): prebuilt addons for the target, or an error naming the packages that have none"
+			deps.Env = append(deps.Env, b.targetEnv...)
+		}
+		stages = append(stages, deps)
 	}
-	stages = append(stages, b.installStage("deps", "production dependencies only, installed from the lockfile alone so a source edit keeps them cached", b.pm.prod))
+	if b.cross {
+		stages = append(stages, llbgen.Stage{
+			Name: targetStage, Reason: "the builder image for the target, read as data (never run): its node binary and libraries, with the production trees",
+			Base: llbgen.Base{Image: b.builderImage()}, Where: llbgen.OnTarget,
+			Steps: []llbgen.Step{{Reason: "the production trees installed for the target on the build platform", Key: "deps",
+				Copy: &llbgen.Copy{From: b.prodStage, Src: []string{appDir + "/"}, Dest: appDir + "/", Exclude: b.targetExcludes()}}},
+		})
+	}
 	return stages
 }
 
@@ -222,7 +274,7 @@ func (b *build) installStage(name, reason string, argv []string) llbgen.Stage {
 	env := append(append([]llbgen.KV{}, b.pm.env...), llbgen.KV{Key: "SLIM_ENTRY", Value: b.script})
 	env = append(env, buildEnv(b.app)...)
 	return llbgen.Stage{
-		Name: name, Reason: reason, Base: llbgen.Base{Stage: "toolchain"}, Where: llbgen.OnTarget, Env: env,
+		Name: name, Reason: reason, Base: llbgen.Base{Stage: "toolchain"}, Where: b.where(), Env: env,
 		Steps: []llbgen.Step{
 			{Reason: "dependency manifests alone, so a source edit keeps the install cached", Key: "deps",
 				Copy: &llbgen.Copy{From: llbgen.Context, Src: b.deps, Dest: appDir + "/", Parents: true}},
@@ -273,8 +325,18 @@ func scratchStage(b *build, uid, gid int) llbgen.Stage {
 		Reason: "scratch: node, exactly its shared libraries, CA certificates and account files",
 		System: []llbgen.Step{
 			presets.CopyClosureTrees("libs", nodeModulesWhat),
-			{Reason: "the node binary alone (npm, yarn and corepack stay in the builder)", Copy: &llbgen.Copy{From: "toolchain", Src: []string{b.nodePath}, Dest: nodeBin}},
+			{Reason: "the node binary alone (npm, yarn and corepack stay in the builder)", Copy: &llbgen.Copy{From: b.nodeStage(), Src: []string{b.nodePath}, Dest: nodeBin}},
 			ca,
 		},
 	}.Stage(uid, gid)
+}
+
+// targetExcludes keeps out of targetStage what the closure does not read:
+// npm's cache dir, and for a Next.js standalone build the build's full
+// (dev) node_modules beside the standalone tree.
+func (b *build) targetExcludes() []string {
+	if b.prodStage == "build" {
+		return []string{"node_modules"}
+	}
+	return []string{"node_modules/.cache"}
 }

@@ -1,0 +1,82 @@
+package node
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/slimfront/slimfront/llbgen"
+	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/presettest"
+)
+
+// crossPlan plans src for linux/arm64 on a linux/amd64 build platform.
+func crossPlan(t *testing.T, src string) llbgen.Plan {
+	t.Helper()
+	plan, err := New().Plan(h.Parse(t, src), presets.Target{Build: presettest.Amd64, Platform: presettest.Arm64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+// TestCrossPlanRunsBuildersOnTheBuildPlatform: for linux/arm64 on amd64 no
+// builder stage runs on the target (nothing arm64 can run without
+// emulation); the production install is told the target; node and the
+// trees the closure reads come from the target's image, as data.
+func TestCrossPlanRunsBuildersOnTheBuildPlatform(t *testing.T) {
+	for _, b := range New().Bases() {
+		t.Run(b, func(t *testing.T) {
+			plan := crossPlan(t, presettest.WithBase(expressApp, b))
+			for _, s := range plan.Stages {
+				hasRun := slices.ContainsFunc(s.Steps, func(st llbgen.Step) bool { return st.Run != nil })
+				if hasRun && s.Where == llbgen.OnTarget {
+					t.Errorf("stage %s runs a program on the target platform", s.Name)
+				}
+			}
+			deps := presettest.Stage(t, plan, "deps")
+			want := map[string]string{"SLIM_TARGET_OS": "linux", "SLIM_TARGET_CPU": "arm64", "SLIM_TARGET_LIBC": "glibc", "SLIM_TARGET_ARCH": "arm64"}
+			if b == "alpine" {
+				want["SLIM_TARGET_LIBC"] = "musl"
+			}
+			for _, kv := range deps.Env {
+				if v, ok := want[kv.Key]; ok && v == kv.Value {
+					delete(want, kv.Key)
+				}
+			}
+			if len(want) > 0 {
+				t.Errorf("deps stage env lacks %v: %v", want, deps.Env)
+			}
+			tgt := presettest.Stage(t, plan, targetStage)
+			if tgt.Where != llbgen.OnTarget || tgt.Base.Image != "node:22-trixie" && b != "alpine" {
+				t.Errorf("target stage = %+v, want node's builder image on the target", tgt)
+			}
+			libs := presettest.Stage(t, plan, "libs")
+			if !slices.ContainsFunc(libs.Steps[0].Run.Mounts, func(m llbgen.Mount) bool { return m.Target == "/target" && m.From == targetStage }) {
+				t.Errorf("the closure does not read the target stage: %+v", libs.Steps[0].Run.Mounts)
+			}
+			for _, st := range presettest.Final(t, plan).Steps {
+				if c := st.Copy; c != nil && slices.Contains(c.Src, "/usr/local/bin/node") && c.From != targetStage {
+					t.Errorf("the final image's node comes from %s, want %s", c.From, targetStage)
+				}
+			}
+		})
+	}
+}
+
+// TestNativePlanUnchanged: amd64 on amd64 keeps its builders on the target
+// (the same plan as before cross builds existed: no target stage).
+func TestNativePlanUnchanged(t *testing.T) {
+	plan := h.Plan(t, presettest.WithBase(expressApp, "scratch"))
+	for _, s := range plan.Stages {
+		if s.Name == targetStage {
+			t.Errorf("native plan has a %s stage", targetStage)
+		}
+		if s.Where == llbgen.OnBuild && s.Name != "libs" && !s.Verify {
+			t.Errorf("native plan: stage %s on the build platform", s.Name)
+		}
+	}
+}
+
+func TestCrossScratchGolden(t *testing.T) {
+	presettest.Golden(t, "cross-arm64-scratch", crossPlan(t, presettest.WithBase(expressApp, "scratch")))
+}
