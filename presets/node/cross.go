@@ -37,7 +37,9 @@ func crossTarget(t presets.Target, alpine bool) (bool, []llbgen.KV) {
 		return false, nil
 	}
 	bp, tp := platforms.Normalize(t.Build), platforms.Normalize(p)
-	if bp.Architecture == tp.Architecture && bp.Variant == tp.Variant {
+	// an unknown build platform plans natively; amd64 variants (v2, v3)
+	// run each other's node, arm's (v6, v7) do not
+	if bp.Architecture == "" || bp.Architecture == tp.Architecture && (tp.Architecture != "arm" || bp.Variant == tp.Variant) {
 		return false, nil
 	}
 	cpu := npmCPU[tp.Architecture]

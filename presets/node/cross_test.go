@@ -1,6 +1,8 @@
 package node
 
 import (
+	"github.com/containerd/platforms"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"slices"
 	"testing"
 
@@ -79,4 +81,29 @@ func TestNativePlanUnchanged(t *testing.T) {
 
 func TestCrossScratchGolden(t *testing.T) {
 	presettest.Golden(t, "cross-arm64-scratch", crossPlan(t, presettest.WithBase(expressApp, "scratch")))
+}
+
+func TestCrossTargetOnlyForAnotherCPU(t *testing.T) {
+	p := func(s string) ocispecs.Platform { return platforms.MustParse(s) }
+	for _, c := range []struct {
+		build, target string
+		cross         bool
+	}{
+		{"linux/amd64", "linux/amd64", false},
+		{"linux/amd64", "linux/amd64/v3", false},
+		{"linux/amd64", "linux/arm64", true},
+		{"linux/arm64", "linux/amd64", true},
+		{"linux/arm64", "linux/arm64/v8", false},
+		{"linux/arm/v7", "linux/arm/v6", true},
+	} {
+		if got, _ := crossTarget(presets.Target{Build: p(c.build), Platform: p(c.target)}, false); got != c.cross {
+			t.Errorf("build %s, target %s: cross = %v, want %v", c.build, c.target, got, c.cross)
+		}
+	}
+	if got, _ := crossTarget(presets.Target{Platform: p("linux/arm64")}, false); got {
+		t.Error("an unknown build platform is planned as cross")
+	}
+	if got, _ := crossTarget(presets.Target{Build: p("linux/amd64"), Platform: ocispecs.Platform{OS: "$TARGETOS", Architecture: "$TARGETARCH"}}, false); got {
+		t.Error("a placeholder target is planned as cross")
+	}
 }
