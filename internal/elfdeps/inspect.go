@@ -215,8 +215,11 @@ func splitSearchPath(vals []string) []string {
 
 // libcOf tells glibc from musl objects by their loader (musl's is
 // ld-musl-<arch>.so.1; glibc's are ld-linux*.so.*, ld64.so.*, ld.so.1) or,
-// for shared objects without one, by the C library they need (Alpine's musl
-// soname is libc.musl-<arch>.so.1, glibc's libc.so.6).
+// for shared objects without one, by the C library they need: Alpine's musl
+// soname is libc.musl-<arch>.so.1, upstream musl's (and so that of objects
+// linked with musl-gcc or a musl cross toolchain, like bcrypt's *.musl.node
+// prebuilds) plain libc.so, glibc's libc.so.6 (glibc's libc.so is a linker
+// script, never a DT_NEEDED entry).
 func libcOf(interp string, needed []string) Libc {
 	if interp != "" {
 		base := path.Base(interp)
@@ -229,7 +232,7 @@ func libcOf(interp string, needed []string) Libc {
 	}
 	for _, n := range needed {
 		switch {
-		case strings.HasPrefix(n, "libc.musl-"):
+		case strings.HasPrefix(n, "libc.musl-"), n == "libc.so":
 			return Musl
 		case n == "libc.so.6":
 			return Glibc

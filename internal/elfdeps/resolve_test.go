@@ -329,3 +329,22 @@ func TestCopyLeavesOutWhatTheBaseHasAndSkippedTrees(t *testing.T) {
 		t.Error("a skipped tree's libraries were copied")
 	}
 }
+
+func TestLibcOfTellsMuslFromGlibcByWhatAnObjectNeeds(t *testing.T) {
+	for _, c := range []struct {
+		interp string
+		needed []string
+		want   Libc
+	}{
+		{"/lib/ld-musl-aarch64.so.1", nil, Musl},
+		{"/lib64/ld-linux-x86-64.so.2", nil, Glibc},
+		{"", []string{"libc.musl-x86_64.so.1"}, Musl},
+		{"", []string{"libstdc++.so.6", "libc.so"}, Musl}, // upstream musl soname (bcrypt's *.musl.node)
+		{"", []string{"libm.so.6", "libc.so.6"}, Glibc},
+		{"", []string{"libz.so.1"}, LibcUnknown},
+	} {
+		if got := libcOf(c.interp, c.needed); got != c.want {
+			t.Errorf("libcOf(%q, %q) = %v, want %v", c.interp, c.needed, got, c.want)
+		}
+	}
+}
