@@ -183,7 +183,9 @@ require('http').createServer((q, s) => s.end(q.url === '/dev' ? 'kleur:' + has('
 `,
 		"apps/tool/package.json": `{"name": "@ws/tool", "version": "1.0.0", "main": "tool.js"}` + "\n",
 	})
-	tarPath, out := mustBuildOCI(t, dir, "-f", "slim.toml")
+	// --no-cache: the install step must run (not come from another run's
+	// cache) for its log line to be in this build's output.
+	tarPath, out := mustBuildOCI(t, dir, "-f", "slim.toml", "--no-cache")
 	if !strings.Contains(out, `apps/site/package.json: not running the app's own "prepare": "husky"`) {
 		t.Errorf("the build log does not say the member's prepare script was skipped")
 	}
