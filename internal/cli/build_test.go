@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/slimfront/slimfront/presets/presettest"
 	"reflect"
 	"strings"
 	"testing"
@@ -100,12 +101,12 @@ func TestBuildUsageErrors(t *testing.T) {
 
 // A bad descriptor fails before any connection to BuildKit.
 func TestBuildValidatesFirst(t *testing.T) {
-	dir := writeTree(t, map[string]string{"slim.toml": "language = \"go\"\nentrypoint = \".\"\npreset = \"distrolss\"\n"})
+	dir := presettest.Tree(t, map[string]string{"slim.toml": "language = \"go\"\nentrypoint = \".\"\npreset = \"distrolss\"\n"})
 	code, _, errOut := runCLI("build", "--addr", "unix:///nonexistent/buildkitd.sock", dir)
 	if code != ExitFailure || !strings.Contains(errOut, `did you mean "distroless"`) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
-	dir = writeTree(t, map[string]string{"slim.toml": "language = \"go\"\nentrypoint = \".\"\n"})
+	dir = presettest.Tree(t, map[string]string{"slim.toml": "language = \"go\"\nentrypoint = \".\"\n"})
 	code, _, errOut = runCLI("build", "--addr", "unix:///nonexistent/buildkitd.sock", dir)
 	if code != ExitFailure || !strings.Contains(errOut, "cannot reach buildkitd") {
 		t.Errorf("unreachable buildkitd: exit %d, stderr %q", code, errOut)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"github.com/slimfront/slimfront/presets/presettest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,21 +12,6 @@ import (
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/presets/all"
 )
-
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
@@ -94,7 +80,7 @@ func TestInitDetects(t *testing.T) {
 			files: map[string]string{"go.mod": "module x\n", "main.go": "package main\n", "package.json": `{}`, "package-lock.json": "{}", "index.js": ""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := writeTree(t, tc.files)
+			dir := presettest.Tree(t, tc.files)
 			code, out, errOut := runCLI(append([]string{"init", dir}, tc.args...)...)
 			if code != ExitOK {
 				t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
@@ -149,7 +135,7 @@ func TestInitCannotDecide(t *testing.T) {
 		{"several wsgi apps", map[string]string{"requirements.txt": "gunicorn\n", "a.py": "app = Flask(__name__)\n", "b.py": "api = falcon.App()\n"}, []string{"several WSGI apps", "a:app", "b:api"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := writeTree(t, tc.files)
+			dir := presettest.Tree(t, tc.files)
 			code, _, errOut := runCLI("init", dir)
 			if code != ExitFailure {
 				t.Errorf("exit %d, want %d", code, ExitFailure)
@@ -167,7 +153,7 @@ func TestInitCannotDecide(t *testing.T) {
 }
 
 func TestInitRefusesToOverwrite(t *testing.T) {
-	dir := writeTree(t, map[string]string{"go.mod": "module x\n", "main.go": goMain, "slim.toml": "mine\n", ".dockerignore": "keep\n"})
+	dir := presettest.Tree(t, map[string]string{"go.mod": "module x\n", "main.go": goMain, "slim.toml": "mine\n", ".dockerignore": "keep\n"})
 	code, _, errOut := runCLI("init", dir)
 	if code != ExitFailure || !strings.Contains(errOut, "--force") {
 		t.Fatalf("exit %d, stderr %q; want 1 and a hint about --force", code, errOut)

@@ -1,28 +1,11 @@
 package golang
 
 import (
-	"os"
-	"path/filepath"
+	"github.com/slimfront/slimfront/presets/presettest"
 	"reflect"
 	"strings"
 	"testing"
 )
-
-// detectTree writes files (slash paths -> contents) under a temp dir.
-func detectTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 func TestDetectFindsTheMainPackage(t *testing.T) {
 	for _, tc := range []struct {
@@ -40,7 +23,7 @@ func TestDetectFindsTheMainPackage(t *testing.T) {
 		{"from --entrypoint", map[string]string{"go.mod": "module x\n", "cmd/a/main.go": "package main\n", "cmd/b/main.go": "package main\n"}, "cmd/b/", "./cmd/b", []string{"go.mod"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := Preset{}.Detect(detectTree(t, tc.files), tc.entry)
+			d, err := Preset{}.Detect(presettest.Tree(t, tc.files), tc.entry)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -52,7 +35,7 @@ func TestDetectFindsTheMainPackage(t *testing.T) {
 }
 
 func TestDetectVersionNoteUsesThePresetDefault(t *testing.T) {
-	d, err := Preset{}.Detect(detectTree(t, map[string]string{"go.mod": "module x\n\ngo 1.24.1\n", "main.go": "package main\n"}), "")
+	d, err := Preset{}.Detect(presettest.Tree(t, map[string]string{"go.mod": "module x\n\ngo 1.24.1\n", "main.go": "package main\n"}), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,14 +53,14 @@ func TestDetectFailsWithoutOneMainPackage(t *testing.T) {
 		"none":    {map[string]string{"go.mod": "module x\n", "lib.go": "package x\n"}, "no main package"},
 		"several": {map[string]string{"go.mod": "module x\n", "cmd/b/main.go": "package main\n", "cmd/a/main.go": "package main\n"}, "several main packages: ./cmd/a, ./cmd/b; choose one with --entrypoint, e.g. slim init --entrypoint ./cmd/a"},
 	} {
-		if _, err := (Preset{}).Detect(detectTree(t, tc.files), ""); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := (Preset{}).Detect(presettest.Tree(t, tc.files), ""); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", name, err, tc.want)
 		}
 	}
 }
 
 func TestDetectNotesVendorWorkspaceAndCgo(t *testing.T) {
-	d, err := Preset{}.Detect(detectTree(t, map[string]string{
+	d, err := Preset{}.Detect(presettest.Tree(t, map[string]string{
 		"go.mod":                    "module x\n\ngo 1.24\n\nreplace example.com/lib => ./lib\n",
 		"go.work":                   "go 1.24\n\nuse (\n\t.\n\t./lib\n)\n",
 		"lib/go.mod":                "module example.com/lib\n",
@@ -101,7 +84,7 @@ func TestDetectRefusesALocalReplaceOutsideTheContext(t *testing.T) {
 		"go.mod:5: replace example.com/lib => ../lib": {"go.mod": "module x\n\ngo 1.24\n\nreplace example.com/lib => ../lib\n", "main.go": "package main\n"},
 		"go.work:5: use => ../shared":                 {"go.mod": "module x\n", "go.work": "go 1.24\n\nuse (\n\t.\n\t../shared\n)\n", "main.go": "package main\n"},
 	} {
-		_, err := Preset{}.Detect(detectTree(t, files), "")
+		_, err := Preset{}.Detect(presettest.Tree(t, files), "")
 		if err == nil || !strings.Contains(err.Error(), name+": the directory is outside") {
 			t.Errorf("err = %v, want %q", err, name)
 		}

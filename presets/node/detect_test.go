@@ -1,31 +1,14 @@
 package node
 
 import (
-	"os"
-	"path/filepath"
+	"github.com/slimfront/slimfront/presets/presettest"
 	"reflect"
 	"strings"
 	"testing"
 )
 
-// detectTree writes files (slash paths -> contents) under a temp dir.
-func detectTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 func TestDetectBuildOutputEntrypoint(t *testing.T) {
-	d, err := Preset{}.Detect(detectTree(t, map[string]string{
+	d, err := Preset{}.Detect(presettest.Tree(t, map[string]string{
 		"package.json": `{"main": "dist/server.js", "scripts": {"build": "tsc"}, "engines": {"node": ">=22"}}`, "yarn.lock": "",
 		"src/server.ts": "const port = process.env.PORT ?? 3000;\n",
 	}), "")
@@ -54,7 +37,7 @@ func TestDetectFailsWithoutOneLockfileOrEntry(t *testing.T) {
 		"bad package.json": {map[string]string{"package.json": "{", "yarn.lock": ""}, "package.json: unexpected end of JSON input"},
 		"no entry":         {map[string]string{"package.json": `{"scripts": {"start": "nodemon x.js"}}`, "yarn.lock": ""}, "cannot tell which script starts the app"},
 	} {
-		if _, err := (Preset{}).Detect(detectTree(t, tc.files), ""); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := (Preset{}).Detect(presettest.Tree(t, tc.files), ""); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", name, err, tc.want)
 		}
 	}
@@ -87,7 +70,7 @@ func TestDetectNextStandalone(t *testing.T) {
 			"next.config.mjs": "// https://nextjs.org/docs\nexport default { reactStrictMode: true, output: \"standalone\" };\n",
 			"next.config.ts":  "import type { NextConfig } from 'next';\n\nconst nextConfig: NextConfig = {\n  output: `standalone`,\n};\n\nexport default nextConfig;\n",
 		}[config]
-		d, err := Preset{}.Detect(detectTree(t, map[string]string{
+		d, err := Preset{}.Detect(presettest.Tree(t, map[string]string{
 			"package.json": `{"scripts": {"dev": "next dev", "build": "next build", "start": "next start"}, "dependencies": {"next": "16.0.0"}}`,
 			lock:           "", config: src, "app/page.js": "export default function Page() { return 'hi'; }\n",
 		}), "")
@@ -107,7 +90,7 @@ func TestDetectNextStandalone(t *testing.T) {
 	}
 
 	// a start script naming the standalone server: the same, port included
-	d, err := Preset{}.Detect(detectTree(t, map[string]string{
+	d, err := Preset{}.Detect(presettest.Tree(t, map[string]string{
 		"package.json": `{"scripts": {"build": "next build", "start": "node .next/standalone/server.js"}}`, "package-lock.json": "{}",
 		".next/standalone/server.js": "// a local build\n",
 	}), "")
@@ -116,7 +99,7 @@ func TestDetectNextStandalone(t *testing.T) {
 	}
 
 	// standalone without a build script to run next build
-	_, err = Preset{}.Detect(detectTree(t, map[string]string{
+	_, err = Preset{}.Detect(presettest.Tree(t, map[string]string{
 		"package.json": `{"scripts": {"start": "next start"}}`, "package-lock.json": "{}", "next.config.js": "module.exports = { output: 'standalone' };\n",
 	}), "")
 	if err == nil || !strings.Contains(err.Error(), `"build": "next build"`) {
@@ -131,13 +114,13 @@ func TestDetectNextWithoutStandalone(t *testing.T) {
 		"package.json": `{"scripts": {"build": "next build", "start": "next start"}}`, "package-lock.json": "{}",
 		"next.config.mjs": "export default {\n  // output: 'standalone',\n  /* output: \"standalone\" */\n  reactStrictMode: true,\n};\n",
 	}
-	_, err := Preset{}.Detect(detectTree(t, files), "")
+	_, err := Preset{}.Detect(presettest.Tree(t, files), "")
 	if err == nil || !strings.Contains(err.Error(), "cannot tell which script starts the app") || !strings.Contains(err.Error(), `output: "standalone" in next.config.mjs`) {
 		t.Errorf("error %v, want cannot tell ... with a hint about output: \"standalone\"", err)
 	}
 	// a custom server (server.js running next): the script, as before
 	files["server.js"] = "const port = parseInt(process.env.PORT || '8080', 10);\n"
-	d, err := Preset{}.Detect(detectTree(t, files), "")
+	d, err := Preset{}.Detect(presettest.Tree(t, files), "")
 	if err != nil || d.Path != "server.js" || d.Port != 8080 || d.BuildScript != "build" || d.Ignore != nil {
 		t.Errorf("custom server: %+v, %v; want server.js, port 8080, build script, nothing ignored", d, err)
 	}
@@ -179,7 +162,7 @@ func TestDetectWorkspaceMember(t *testing.T) {
 			"services/test/package.json": `{"scripts": {"start": "node stub.js"}}`}, // left out by the "!" glob
 			[]string{"package.json", "pnpm-lock.yaml"}},
 	} {
-		d, err := Preset{}.Detect(detectTree(t, workspace(tc.root)), "")
+		d, err := Preset{}.Detect(presettest.Tree(t, workspace(tc.root)), "")
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
@@ -195,7 +178,7 @@ func TestDetectWorkspaceMember(t *testing.T) {
 	// a start script makes a member the app, whatever its code looks like;
 	// a member's build output is found with its sources and kept out of
 	// the context (not the whole apps/)
-	d, err := Preset{}.Detect(detectTree(t, map[string]string{
+	d, err := Preset{}.Detect(presettest.Tree(t, map[string]string{
 		"package.json": `{"workspaces": ["apps/*", "packages/*"], "scripts": {"build": "npm run build --workspaces"}}`, "package-lock.json": "{}",
 		"packages/ui/package.json": `{"main": "index.js"}`, "packages/ui/index.js": "module.exports = {};\n",
 		"apps/api/package.json":   `{"scripts": {"build": "tsc", "start": "node --enable-source-maps dist/main.js"}}`,
@@ -218,7 +201,7 @@ func TestDetectWorkspaceSeveralMembers(t *testing.T) {
 		"apps/api/package.json":  `{"scripts": {"start": "node src/server.js"}}`,
 		"apps/api/src/server.js": "const fastify = require('fastify')();\nfastify.listen({ port: process.env.PORT || 3000 });\n",
 	})
-	dir := detectTree(t, files)
+	dir := presettest.Tree(t, files)
 	_, err := Preset{}.Detect(dir, "")
 	want := "several members that start a server: apps/api/src/server.js, services/web/server.js; choose one with --entrypoint, e.g. slim init --entrypoint apps/api/src/server.js"
 	if err == nil || !strings.Contains(err.Error(), want) {
@@ -234,7 +217,7 @@ func TestDetectWorkspaceSeveralMembers(t *testing.T) {
 	// no member starts a server: the members are named
 	delete(files, "apps/api/package.json")
 	files["services/web/server.js"] = "module.exports = require('./handler');\n"
-	_, err = Preset{}.Detect(detectTree(t, files), "")
+	_, err = Preset{}.Detect(presettest.Tree(t, files), "")
 	if want := "none of the workspace members (libs/format, services/cron, services/web)"; err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--entrypoint") {
 		t.Errorf("no server: error %v, want one containing %q and --entrypoint", err, want)
 	}

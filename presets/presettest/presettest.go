@@ -128,3 +128,21 @@ func Final(t testing.TB, plan llbgen.Plan) llbgen.Stage {
 	t.Fatal("plan has no image stage")
 	return llbgen.Stage{}
 }
+
+// Tree writes files (slash-separated paths relative to a new temporary
+// directory -> contents, parents created) and returns the directory, for
+// tests of detection and `slim init`; an I/O error fails t at once.
+func Tree(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}

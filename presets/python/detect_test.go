@@ -1,28 +1,11 @@
 package python
 
 import (
-	"os"
-	"path/filepath"
+	"github.com/slimfront/slimfront/presets/presettest"
 	"reflect"
 	"strings"
 	"testing"
 )
-
-// detectTree writes files (slash paths -> contents) under a temp dir.
-func detectTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 func TestDetectPicksDepsAndEntrypoint(t *testing.T) {
 	for _, tc := range []struct {
@@ -63,7 +46,7 @@ func TestDetectPicksDepsAndEntrypoint(t *testing.T) {
 			path: "app.py", deps: []string{"requirements.txt"}, note: `# version = "` + DefaultVersion + `"     # Python MAJOR.MINOR; default ` + DefaultVersion + " (.python-version says 3.12)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := Preset{}.Detect(detectTree(t, tc.files), tc.entry)
+			d, err := Preset{}.Detect(presettest.Tree(t, tc.files), tc.entry)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,7 +69,7 @@ func TestDetectFailsWhenItCannotTell(t *testing.T) {
 		"no entry":      {map[string]string{"requirements.txt": "", "b.py": "", "a.py": ""}, "candidates: a.py, b.py"},
 		"two wsgi apps": {map[string]string{"requirements.txt": "", "a.py": "app = Flask(__name__)\n", "b.py": "api = falcon.API()\n"}, "several WSGI apps: a:app, b:api"},
 	} {
-		if _, err := (Preset{}).Detect(detectTree(t, tc.files), ""); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := (Preset{}).Detect(presettest.Tree(t, tc.files), ""); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", name, err, tc.want)
 		}
 	}
@@ -98,7 +81,7 @@ func TestDetectFailsWhenItCannotTell(t *testing.T) {
 func TestDetectDjangoCollectstatic(t *testing.T) {
 	files := map[string]string{"requirements.txt": "django\n", "manage.py": `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site1.settings")`,
 		"site1/__init__.py": "", "site1/wsgi.py": "", "site1/settings.py": "STATIC_ROOT = os.path.join(BASE_DIR, 'collected')\n"}
-	d, err := New().Detect(detectTree(t, files), "")
+	d, err := New().Detect(presettest.Tree(t, files), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +89,7 @@ func TestDetectDjangoCollectstatic(t *testing.T) {
 		t.Errorf("script %q ignore %q note %q", d.BuildScript, d.Ignore, d.EntryNote)
 	}
 	files["site1/settings.py"] = "DEBUG = True\n"
-	if d, err = New().Detect(detectTree(t, files), ""); err != nil || d.BuildScript != "" {
+	if d, err = New().Detect(presettest.Tree(t, files), ""); err != nil || d.BuildScript != "" {
 		t.Errorf("without STATIC_ROOT: script %q, err %v", d.BuildScript, err)
 	}
 }
