@@ -22,7 +22,11 @@ type App struct {
 	Deps     []string // dependency manifests from slim.toml
 	Presets  []string // presets the language supports, "" when the preset has not landed
 	Preset   string   // the preset slim.toml names (quick mode builds only this one)
-	Skip     string   // why the app is not benchmarked
+	// Cgo is slim.toml's `[build.env] CGO_ENABLED` ("" when not set): the
+	// cgo-against-pure-Go section pairs an app with "1" and its
+	// "<name>-purego" twin.
+	Cgo      string
+	Skip     string // why the app is not benchmarked
 	Variants []*Variant
 }
 
@@ -85,6 +89,11 @@ func discover(root string) ([]*App, error) {
 			continue
 		}
 		a.Language, a.Entry, a.Deps, a.Preset = app.Language, app.Entrypoint.Path, app.Deps, app.Preset
+		for _, kv := range app.Build.Env {
+			if kv.Key == "CGO_ENABLED" {
+				a.Cgo = kv.Value
+			}
+		}
 		if p, ok := reg.Lookup(app.Language); ok {
 			a.Presets = p.Bases()
 		} else {

@@ -70,3 +70,38 @@ func TestSizesSVGIsWellFormedAndNamesEveryVariant(t *testing.T) {
 		t.Error("a failed variant has a bar")
 	}
 }
+
+func TestCgoSectionPairsACgoAppWithItsPureGoTwinPerPreset(t *testing.T) {
+	slim := func(a *App, preset string, size int64) *Variant {
+		res := Result{Uncompressed: size, Compressed: size / 2}
+		if size == 0 {
+			res.Err = "build failed"
+		}
+		return &Variant{App: a, Kind: KindSlim, Name: preset, Preset: preset, Result: res}
+	}
+	cgo := &App{Name: "go-sqlite", Language: "go", Cgo: "1"}
+	pure := &App{Name: "go-sqlite-purego", Language: "go", Cgo: "0"}
+	lone := &App{Name: "go-other", Language: "go", Cgo: "1"}
+	cgo.Variants = []*Variant{{App: cgo, Kind: KindHand, Name: "5-scratch", Result: Result{Uncompressed: 1}}, slim(cgo, "scratch", 9_500_000), slim(cgo, "alpine", 0)}
+	pure.Variants = []*Variant{slim(pure, "scratch", 11_000_000), slim(pure, "alpine", 14_000_000)}
+	lone.Variants = []*Variant{slim(lone, "scratch", 5_000_000)}
+	var b strings.Builder
+	(&Report{Apps: []*App{cgo, pure, lone}}).cgoSection(&b)
+	out := b.String()
+	for _, want := range []string{
+		"| go-sqlite | scratch | 9.50 MB | 4.75 MB | go-sqlite-purego | 11.00 MB | 5.50 MB | -1.50 MB |",
+		"| go-sqlite | alpine | not measured (a build failed) |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("section lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "go-other") || strings.Contains(out, "5-scratch") {
+		t.Errorf("only slimfront variants of paired apps belong in the section:\n%s", out)
+	}
+	b.Reset()
+	(&Report{Apps: []*App{lone}}).cgoSection(&b)
+	if b.Len() != 0 {
+		t.Errorf("no pair, no section: %q", b.String())
+	}
+}

@@ -205,10 +205,62 @@ func (r *Report) markdown() string {
 		p("\n")
 	}
 
+	r.cgoSection(&b)
 	r.frontendSection(&b)
 	r.lossesSection(&b)
 	r.methodSection(&b)
 	return b.String()
+}
+
+// cgoPairs returns the apps of the run built with cgo (`[build.env]
+// CGO_ENABLED = "1"`) that have a "<name>-purego" twin in the run, the
+// same app with a pure-Go library and CGO_ENABLED = "0"; pairs[i][0] is
+// the cgo app, pairs[i][1] its twin.
+func (r *Report) cgoPairs() [][2]*App {
+	byName := map[string]*App{}
+	for _, a := range r.Apps {
+		byName[a.Name] = a
+	}
+	var pairs [][2]*App
+	for _, a := range r.Apps {
+		if tw := byName[a.Name+"-purego"]; a.Cgo == "1" && tw != nil && tw.Cgo != "1" && a.Skip == "" && tw.Skip == "" {
+			pairs = append(pairs, [2]*App{a, tw})
+		}
+	}
+	return pairs
+}
+
+// cgoSection compares, per preset, the slimfront images of each cgo app
+// with its pure-Go twin (cgoPairs); nothing when the run has no pair.
+func (r *Report) cgoSection(b *strings.Builder) {
+	pairs := r.cgoPairs()
+	if len(pairs) == 0 {
+		return
+	}
+	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
+	p("## cgo against pure Go\n\n")
+	p("The same app built by slimfront with a C library through cgo (`[build.env] CGO_ENABLED = \"1\"`: the image carries the C libraries the binary loads: glibc's closure on scratch, `base-debian13` on distroless, a musl build on alpine) and with a pure-Go library instead (`CGO_ENABLED = \"0\"`, a static binary), sizes from this run's cold builds:\n\n")
+	p("| app | preset | cgo uncompressed | cgo compressed | pure Go app | pure Go uncompressed | pure Go compressed | cgo − pure Go (uncompressed) |\n|---|---|--:|--:|---|--:|--:|--:|\n")
+	for _, pr := range pairs {
+		for _, v := range pr[0].Variants {
+			if v.Kind != KindSlim {
+				continue
+			}
+			var tw *Variant
+			for _, w := range pr[1].Variants {
+				if w.Kind == KindSlim && w.Preset == v.Preset {
+					tw = w
+				}
+			}
+			if !v.Result.ok() || tw == nil || !tw.Result.ok() {
+				p("| %s | %s | not measured (a build failed) |||||| \n", pr[0].Name, v.Preset)
+				continue
+			}
+			p("| %s | %s | %s | %s | %s | %s | %s | %+.2f MB |\n", pr[0].Name, v.Preset, mb(v.Result.Uncompressed), mb(v.Result.Compressed),
+				pr[1].Name, mb(tw.Result.Uncompressed), mb(tw.Result.Compressed), float64(v.Result.Uncompressed-tw.Result.Uncompressed)/1e6)
+		}
+	}
+	p("\n")
 }
 
 func (r *Report) frontendSection(b *strings.Builder) {
