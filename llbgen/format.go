@@ -71,6 +71,9 @@ func Format(p Plan) string {
 	if len(c.Ports) > 0 {
 		fmt.Fprintf(&b, "  EXPOSE %s\n", strings.Join(c.Ports, " "))
 	}
+	if len(c.Volumes) > 0 {
+		fmt.Fprintf(&b, "  VOLUME %s\n", strings.Join(c.Volumes, " "))
+	}
 	if len(c.Labels) > 0 {
 		fmt.Fprintf(&b, "  LABEL %s\n", kvs(c.Labels))
 	}

@@ -57,6 +57,16 @@ func imageConfig(base *dockerspec.DockerOCIImage, plan Plan, opt Options) *docke
 			img.Config.ExposedPorts[port] = struct{}{}
 		}
 	}
+	if len(c.Volumes) > 0 {
+		vols := map[string]struct{}{}
+		for v := range img.Config.Volumes {
+			vols[v] = struct{}{}
+		}
+		for _, v := range c.Volumes {
+			vols[v] = struct{}{}
+		}
+		img.Config.Volumes = vols
+	}
 	if len(c.Labels) > 0 && img.Config.Labels == nil {
 		img.Config.Labels = map[string]string{}
 	}

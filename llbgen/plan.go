@@ -155,6 +155,11 @@ type ImageConfig struct {
 	Dir        string
 	Env        []KV
 	Ports      []string // "8080/tcp"
+	// Volumes are absolute directories declared as volumes (the OCI
+	// config's Volumes, Dockerfile's VOLUME): where the app keeps state, so
+	// a runtime mounts storage there instead of writing into the container's
+	// layer. Base image volumes are kept.
+	Volumes    []string
 	Labels     []KV
 	StopSignal string
 	// Healthcheck is the container health check; nil keeps the base

@@ -90,6 +90,11 @@ func Validate(p Plan) error {
 		seen[s.Name] = true
 		verify[s.Name] = s.Verify
 	}
+	for _, v := range p.Image.Volumes {
+		if !strings.HasPrefix(v, "/") {
+			errs = append(errs, fmt.Errorf("image volume %q is not absolute", v))
+		}
+	}
 	if h := p.Image.Healthcheck; h != nil && (len(h.Argv) == 0 || h.Argv[0] == "") {
 		errs = append(errs, errors.New("image health check has an empty argv"))
 	}

@@ -3,6 +3,7 @@ package presets
 import (
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,11 +43,6 @@ type Preset interface {
 	// as they are and say what to do (see Detect in detect.go).
 	Detect(dir, entry string) (*Detection, error)
 }
-
-// WritableDirs is implemented by presets that honour `[run] writable`
-// (directories in the app directory owned by the runtime user); for the
-// others Registry.Plan refuses the key rather than ignore it.
-type WritableDirs interface{ Writable() bool }
 
 // Registry holds presets by language.
 type Registry struct{ byLang map[string]Preset }
@@ -94,7 +90,8 @@ func (r *Registry) Options(overrides map[string]string) descriptor.Options {
 
 // Plan validates the language/base pair, asks the preset for a Plan and
 // applies what every language shares: the `[run] healthcheck` (image
-// config and, for an HTTP path, the probe; withHealthcheck), the debug
+// config and, for an HTTP path, the probe; withHealthcheck), `[run]
+// writable` (withWritable), the debug
 // variant when t.Debug is set (base.Debug), `[run] packages` on every base
 // (withRunPackages) and the start check.
 func (r *Registry) Plan(app *descriptor.App, t Target) (llbgen.Plan, error) {
@@ -105,9 +102,6 @@ func (r *Registry) Plan(app *descriptor.App, t Target) (llbgen.Plan, error) {
 	if !slices.Contains(p.Bases(), app.Preset) {
 		return llbgen.Plan{}, descriptor.Errorf(app, "preset", "preset %q is not available for %s; valid: %s", app.Preset, app.Language, strings.Join(p.Bases(), ", "))
 	}
-	if w, ok := p.(WritableDirs); len(app.Run.Writable) > 0 && (!ok || !w.Writable()) {
-		return llbgen.Plan{}, descriptor.Errorf(app, "run.writable", "run.writable is not supported for %s yet (it is for python)", app.Language)
-	}
 	plan, err := p.Plan(app, t)
 	if err != nil {
 		return plan, err
@@ -115,6 +109,7 @@ func (r *Registry) Plan(app *descriptor.App, t Target) (llbgen.Plan, error) {
 	if plan, err = withHealthcheck(plan, app, t); err != nil {
 		return plan, err
 	}
+	plan = withWritable(plan, app)
 	plan = withRunPackages(plan, app, t)
 	return withStartCheck(withDebug(plan, t), t), nil
 }
@@ -122,6 +117,44 @@ func (r *Registry) Plan(app *descriptor.App, t Target) (llbgen.Plan, error) {
 // DefaultBase is the preset used when the descriptor names none: distroless
 // has CA certificates, tzdata and a non-root user, and no shell.
 const DefaultBase = string(base.Distroless)
+
+// AppDir is the app directory of every preset's image: the sources
+// (Python, Node) or the binary (Go) are there, and `[run] writable` paths
+// are relative to it.
+const AppDir = "/app"
+
+// withWritable applies `[run] writable` for every language: each directory
+// is created at the start of the final stage, owned by the runtime user
+// (its parents root's), and declared as a volume in the image config
+// (AppDir/<dir>). Being first, the directories exist before any of the
+// preset's own copies into the app directory, and a copy never changes
+// the owner of a directory that exists, so they stay the user's. What the
+// sources put in them is the preset's to give the user: Python's app
+// stage chowns it, Node copies it with the user as owner (Go copies no
+// sources).
+func withWritable(plan llbgen.Plan, app *descriptor.App) llbgen.Plan {
+	if len(app.Run.Writable) == 0 || len(plan.Stages) == 0 {
+		return plan
+	}
+	fi := len(plan.Stages) - 1
+	for fi > 0 && plan.Stages[fi].Verify {
+		fi--
+	}
+	final := plan.Stages[fi]
+	var steps []llbgen.Step
+	for _, d := range app.Run.Writable {
+		dir := path.Join(AppDir, d)
+		steps = append(steps, llbgen.Step{
+			Reason: "[run] writable: where the app keeps state, owned by the runtime user (the rest of " + AppDir + " stays root's)",
+			Key:    "run.writable",
+			Dir:    &llbgen.Dir{Path: dir, Mode: 0o755, Chown: UserString(app)},
+		})
+		plan.Image.Volumes = append(plan.Image.Volumes, dir)
+	}
+	final.Steps = append(steps, final.Steps...)
+	plan.Stages = append(slices.Clone(plan.Stages[:fi]), append([]llbgen.Stage{final}, plan.Stages[fi+1:]...)...)
+	return plan
+}
 
 // DefaultUID is the non-root user every final image runs as unless the
 // descriptor says otherwise (distroless's "nonroot").

@@ -256,6 +256,9 @@ func writeImage(b *strings.Builder, c llbgen.ImageConfig) {
 	for _, p := range c.Ports {
 		fmt.Fprintf(b, "EXPOSE %s\n", p)
 	}
+	if len(c.Volumes) > 0 {
+		fmt.Fprintf(b, "VOLUME %s\n", jsonArray(c.Volumes))
+	}
 	labels := append([]llbgen.KV(nil), c.Labels...)
 	sort.SliceStable(labels, func(i, j int) bool { return labels[i].Key < labels[j].Key })
 	for _, kv := range labels {

@@ -141,7 +141,7 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	if next {
 		final.Steps = append(final.Steps, nextStandaloneSteps(script)...)
 	} else {
-		final.Steps = append(final.Steps, b.sourcesStep())
+		final.Steps = append(final.Steps, writableContents(app, b.sourcesStep())...)
 	}
 	plan.Stages = append(plan.Stages, final)
 
