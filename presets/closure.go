@@ -213,3 +213,88 @@ func withStartCheck(plan llbgen.Plan, t Target) llbgen.Plan {
 func isDebian(ref string) bool {
 	return !strings.Contains(ref, "alpine") && !strings.HasPrefix(ref, "gcr.io/distroless/")
 }
+
+// TrimPlan is what one closure step of a plan does to its dependency
+// trees (Closure.Trim), as `slim plan` shows it.
+type TrimPlan struct {
+	Stage string   // the closure stage
+	Trees []string // the trees it copies (--tree)
+	On    bool     // --trim: trimming is on
+	Keep  []string // [run] keep paths (--keep)
+	// Kinds are what trimming removes, in words; without "source maps"
+	// when the app enables them (--keep-source-maps).
+	Kinds []string
+}
+
+// Trimming returns, for every `slimfront closure` step of plan that copies
+// dependency trees (Closure.Stage with Trees), what it trims, read back
+// from the step's argv (the flags Closure.Stage writes); the kinds follow
+// the plan's language (its dev.slimfront.language label). Plans without
+// such a step (Go) give none.
+func Trimming(plan llbgen.Plan) []TrimPlan {
+	var out []TrimPlan
+	lang := ""
+	for _, kv := range plan.Image.Labels {
+		if kv.Key == languageLabel {
+			lang = kv.Value
+		}
+	}
+	for _, s := range plan.Stages {
+		for _, st := range s.Steps {
+			if st.Run == nil || len(st.Run.Argv) < 2 || st.Run.Argv[0] != toolBin || st.Run.Argv[1] != "closure" {
+				continue
+			}
+			tp := TrimPlan{Stage: s.Name}
+			maps := true
+			argv := st.Run.Argv
+			for i := 2; i < len(argv); i++ {
+				switch argv[i] {
+				case "--tree":
+					if i+1 < len(argv) {
+						tp.Trees = append(tp.Trees, argv[i+1])
+						i++
+					}
+				case "--keep":
+					if i+1 < len(argv) {
+						tp.Keep = append(tp.Keep, argv[i+1])
+						i++
+					}
+				case "--trim":
+					tp.On = true
+				case "--keep-source-maps":
+					maps = false
+				}
+			}
+			if len(tp.Trees) == 0 {
+				continue
+			}
+			if tp.On {
+				tp.Kinds = trimKinds(lang, maps)
+			}
+			out = append(out, tp)
+		}
+	}
+	return out
+}
+
+// trimKinds are the kinds elfdeps.PlanTrim removes from a language's trees,
+// in words (both languages' when lang is neither).
+func trimKinds(lang string, sourceMaps bool) []string {
+	py := []string{"test suites, docs and examples inside installed distributions", "C headers", "static libraries", ".pyi stubs"}
+	node := []string{"tests, docs and examples of npm packages", "TypeScript sources and declarations"}
+	if sourceMaps {
+		node = append(node, "source maps")
+	}
+	node = append(node, "readmes and changelogs")
+	switch lang {
+	case "python":
+		return py
+	case "node":
+		return node
+	}
+	return append(py, node...)
+}
+
+// languageLabel is the image label naming the app's language (every
+// preset's image config carries it).
+const languageLabel = "dev.slimfront.language"

@@ -54,7 +54,9 @@ type closureSummary struct {
 // suites, docs, examples, headers, static libraries, stubs, TypeScript,
 // source maps unless --keep-source-maps; --keep PATH keeps a path relative
 // to site-packages or node_modules), reported per kind and per package
-// under "trimmed" in the JSON line. With
+// under "trimmed" in the JSON line and in OUTDIR/usr/share/slimfront/trimmed.json
+// (elfdeps.WriteTrimReport: dated $SOURCE_DATE_EPOCH when set, else like the
+// trees), which the image carries for `slim build` and `slim size`. With
 // --records, the Debian packages of the root's dpkg database that own the
 // copied libraries and loaders or the ENTRY files get distroless-style
 // records in OUTDIR/var/lib/dpkg/status.d (elfdeps.WriteRecords; times from
@@ -145,6 +147,12 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 		}
 		if sum.Records, err = elfdeps.WriteRecords(root, held, *out, o.Have, sourceDateEpoch()); err != nil {
 			fmt.Fprintf(stderr, "slimfront closure: --records: %v\n", err)
+			return 1
+		}
+	}
+	if o.Trim != nil {
+		if err := elfdeps.WriteTrimReport(*out, o.Trim.Report, elfdeps.ReportTime(root, trees, sourceDateEpoch())); err != nil {
+			fmt.Fprintf(stderr, "slimfront closure: --trim: report: %v\n", err)
 			return 1
 		}
 	}

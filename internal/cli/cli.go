@@ -236,6 +236,7 @@ func planCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "plan":
 		fmt.Fprint(stdout, llbgen.Format(plan))
+		writePlanTrim(stdout, plan)
 		return ExitOK
 	case "dockerfile":
 		df, err := dockerfile.Render(plan, dockerfile.Options{Source: filepath.Base(pf.file), Platform: platforms.Format(target), Portable: portable})

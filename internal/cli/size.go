@@ -16,7 +16,8 @@ const sizeUsage = `usage: slim size [--budget 15MB | -f slim.toml] IMAGE.tar
 Size report of an OCI image tar (docker buildx build --output type=oci,dest=IMAGE.tar):
 per platform the total, then every layer compressed and uncompressed with the step that
 made it. With --budget, or the size_budget of -f slim.toml, a platform whose uncompressed
-size is over the budget makes the command exit 1.
+size is over the budget makes the command exit 1. An image slimfront trimmed also shows
+what trimming removed (bytes per kind and per package) and what stayed and why.
 
 Example:
   slim size --budget 15MB app.tar
@@ -58,7 +59,9 @@ func sizeCmd(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	if over := writeSizeReport(stdout, l, limit); over {
+	over := writeSizeReport(stdout, l, limit)
+	writeTrimReports(stdout, l)
+	if over {
 		return ExitFailure
 	}
 	return ExitOK

@@ -30,6 +30,8 @@ type TrimOptions struct {
 // why candidate directories were kept (Kept, "pandas/foo/tests: imported by
 // pandas/foo/x.py", at most maxKept entries, sorted).
 type TrimReport struct {
+	// Trees are the image paths of the trimmed trees, as given.
+	Trees    []string         `json:"trees,omitempty"`
 	Files    int              `json:"files"`
 	Bytes    int64            `json:"bytes"`
 	Kinds    map[string]int64 `json:"kinds,omitempty"`
@@ -92,7 +94,7 @@ func (t *Trim) dropsDir(img string) bool { return t != nil && t.Dirs[img] }
 // never removed. The result depends only on the tree's contents.
 func PlanTrim(root *Root, trees []string, o TrimOptions) (*Trim, error) {
 	t := &Trim{Files: map[string]bool{}, Dirs: map[string]bool{},
-		Report: TrimReport{Kinds: map[string]int64{}, Packages: map[string]int64{}}}
+		Report: TrimReport{Trees: append([]string{}, trees...), Kinds: map[string]int64{}, Packages: map[string]int64{}}}
 	for _, tree := range trees {
 		canon, _, err := root.Lookup(tree)
 		if err != nil {
