@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,12 +11,12 @@ import (
 
 // nodeWildExamples are the Node apps shaped like real projects: a prepare
 // script needing a dev dependency (husky), a pnpm and a Yarn 4 workspace
-// with the entrypoint in a member, Next.js standalone. Each runs through
+// with the entrypoint in a member, Next.js standalone, Nuxt. Each runs through
 // nodeExampleOnPreset (expect.json: answer, extra checks such as "/others"
 // -> "kleur:false lodash:false", present/absent paths, size, no package
 // manager, uid, SIGTERM); TestNodeExamplesOnDistrolessAndScratch builds
 // them too, this test names them so they can be run alone.
-var nodeWildExamples = []string{"node-husky", "node-pnpm-workspace", "node-yarn-workspace", "node-next-standalone"}
+var nodeWildExamples = []string{"node-husky", "node-pnpm-workspace", "node-yarn-workspace", "node-next-standalone", "node-nuxt"}
 
 func TestNodeWildExamples(t *testing.T) {
 	requireEnv(t)
@@ -28,62 +27,6 @@ func TestNodeWildExamples(t *testing.T) {
 				nodeExampleOnPreset(t, ex, preset)
 			})
 		}
-	}
-}
-
-// TestNodeNextStandaloneServesAssets builds examples/node-next-standalone
-// and GETs what a browser loads: the page, every CSS and JS file it links
-// under /_next/static/ and a public/ file, all 200 (next build leaves
-// .next/static and public/ out of .next/standalone: they 404 unless the
-// image puts them beside server.js). The image holds no @next/swc compiler
-// and no full node_modules, and the server listens on all interfaces
-// (HOSTNAME=0.0.0.0).
-func TestNodeNextStandaloneServesAssets(t *testing.T) {
-	requireEnv(t)
-	for _, preset := range nodePresets {
-		t.Run(preset, func(t *testing.T) {
-			t.Parallel()
-			dir := copyExample(t, "node-next-standalone")
-			im, tarPath := buildPresetImage(t, dir, preset)
-			var swc []string
-			for _, l := range im.Layers {
-				for name := range l.Files {
-					if strings.Contains(name, "@next/swc") || strings.HasPrefix(name, "app/node_modules/") {
-						swc = append(swc, name)
-					}
-				}
-			}
-			if len(swc) > 0 {
-				t.Errorf("the image has next's compiler or the full node_modules (%d files), e.g. %s", len(swc), swc[0])
-			}
-			t.Logf("image: %.1f MiB uncompressed", float64(im.UncompressedSize())/(1<<20))
-			c := runImage(t, tarPath)
-			page := c.get(t, "/")
-			if !strings.Contains(page, "today on the menu board") {
-				t.Fatalf("GET / = %q", page)
-			}
-			assets := regexp.MustCompile(`/_next/static/[^"'\s]+\.(css|js)`).FindAllString(page, -1)
-			css := 0
-			for _, a := range assets {
-				if strings.HasSuffix(a, ".css") {
-					css++
-				}
-				if code := nodeStatus(t, c, a); code != http.StatusOK {
-					t.Errorf("GET %s (linked from /) = %d, want 200", a, code)
-				}
-			}
-			if css == 0 || len(assets) < 2 {
-				t.Errorf("the page links %d assets (%d CSS) under /_next/static/, want CSS and JS:\n%s", len(assets), css, page)
-			}
-			for _, p := range []string{"/plate.svg", "/about.txt"} {
-				if code := nodeStatus(t, c, p); code != http.StatusOK {
-					t.Errorf("GET %s (public/) = %d, want 200", p, code)
-				}
-			}
-			if code := nodeStatus(t, c, "/no-such-page"); code != http.StatusNotFound {
-				t.Errorf("GET /no-such-page = %d, want 404 (the asset checks above must be able to fail)", code)
-			}
-		})
 	}
 }
 

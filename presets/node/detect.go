@@ -129,7 +129,7 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 	if entry != "" && patterns != nil {
 		member = memberOf(dir, d.Path)
 	}
-	next := isNextStandalone(d.Path)
+	next := d.Path == nextStandalone
 	if pkg.Scripts["build"] != "" {
 		d.BuildScript = "build"
 		d.BuildNote = "npm run build before the production install (dev dependencies only exist in the builder)"

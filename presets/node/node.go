@@ -86,20 +86,21 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	}
 	b := newBuild(app, version, pm, deps, script)
 	b.cross, b.targetEnv = crossTarget(t, b.alpine)
-	next := isNextStandalone(script)
-	if next {
+	out := findServerOutput(script)
+	b.output = out
+	if out != nil {
 		if app.Build.Script == "" {
-			return llbgen.Plan{}, descriptor.Errorf(app, "entrypoint", "%s is written by next build (output: \"standalone\" in next.config): add [build] script = \"build\" (the package.json script that runs next build)", script)
+			return llbgen.Plan{}, descriptor.Errorf(app, "entrypoint", "%s is the server a %s build writes (%s): add [build] script = \"build\" (the package.json script that runs the framework's build)", script, out.Framework, out.Setting)
 		}
-		// the standalone server carries its own traced node_modules: no
-		// production install, the closure reads the build's output
+		// the server carries its own traced node_modules: no production
+		// install, the closure reads the build's output
 		b.prodStage = "build"
 	}
 	plan := llbgen.Plan{Checks: checks(app, script, deps)}
 	plan.Stages = b.stages()
 	trees := []string{appDir}
-	if next {
-		trees = []string{appDir + "/" + path.Dir(script)}
+	if out != nil {
+		trees = []string{appDir + "/" + out.Dir}
 	}
 	uid, gid := presets.Owner(app)
 
@@ -138,8 +139,8 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		File:   &llbgen.File{Path: signalsFile, Data: []byte(signalsJS), Mode: 0o644},
 	})
 	final.Steps = append(final.Steps, presets.Includes(app, appDir)...)
-	if next {
-		final.Steps = append(final.Steps, nextStandaloneSteps(script)...)
+	if out != nil {
+		final.Steps = append(final.Steps, out.placeSteps()...)
 	} else {
 		final.Steps = append(final.Steps, writableContents(app, b.sourcesStep())...)
 	}
@@ -148,7 +149,7 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	argv := []string{node, "--require", signalsFile, appDir + "/" + script}
 	plan.Image = presets.RuntimeConfig(app, append(argv, args...), appDir)
 	env := []llbgen.KV{{Key: "NODE_ENV", Value: "production"}}
-	if next {
+	if out != nil && out.Entry == nextStandalone {
 		// the standalone server listens on $HOSTNAME, which a container
 		// runtime sets to the container's name
 		env = append(env, llbgen.KV{Key: "HOSTNAME", Value: "0.0.0.0"})
@@ -215,26 +216,6 @@ func hasEnv(app *descriptor.App, key string) bool {
 	return slices.ContainsFunc(app.Env, func(kv descriptor.KV) bool { return kv.Key == key })
 }
 
-// isNextStandalone reports whether the entrypoint is the server Next.js
-// writes with output: "standalone" (https://nextjs.org/docs/app/api-reference/config/next-config-js/output):
-// .next/standalone/server.js of an app at the root of the build context.
-func isNextStandalone(script string) bool {
-	return script == ".next/standalone/server.js"
-}
-
-// nextStandaloneSteps put the build stage's browser assets where the
-// standalone server serves them from: next build leaves .next/static and
-// public/ out of .next/standalone (Next.js docs, output: "standalone":
-// "copied manually ... public and .next/static folders"). The standalone
-// tree itself (server.js, its traced node_modules) comes from the closure
-// stage; the full node_modules (next's SWC compiler, ...) never reaches
-// the image.
-func nextStandaloneSteps(script string) []llbgen.Step {
-	dir := appDir + "/" + path.Dir(script) // /app/.next/standalone
-	return []llbgen.Step{
-		{Reason: "next build's browser assets (JS chunks, CSS) beside the standalone server", Key: "entrypoint",
-			Copy: &llbgen.Copy{From: "build", Src: []string{appDir + "/.next/static/"}, Dest: dir + "/.next/static/"}},
-		{Reason: "public/ beside the standalone server (served at /), when the app has one", Key: "entrypoint",
-			Copy: &llbgen.Copy{From: "build", Src: []string{appDir + "/publi[c]"}, Dest: dir + "/public/", AllowMiss: true}},
-	}
-}
+// nextStandalone is the server Next.js writes with output: "standalone"
+// (serverOutputs) for an app at the root of the build context.
+const nextStandalone = ".next/standalone/server.js"

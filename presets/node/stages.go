@@ -104,6 +104,9 @@ type build struct {
 	nodePath  string // node in the builder image
 	prodStage string // stage whose /app/node_modules has the production dependencies
 	script    string // the entrypoint script, relative to appDir
+	// output is the framework's self-contained server the entrypoint is
+	// (frameworks.go), nil for a plain app.
+	output *serverOutput
 	// cross is set when the target's CPU differs from the build
 	// platform's (crossTarget): builder stages run on the build platform,
 	// the production install is for the target (targetEnv) and targetStage
@@ -227,11 +230,12 @@ func (b *build) stages() []llbgen.Stage {
 					Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: appDir + "/", Exclude: sourceExcludes}},
 				{Reason: "the build script", Key: "build.script",
 					Run: &llbgen.Run{Argv: append(append([]string{}, b.pm.run...), b.app.Build.Script), Secrets: secrets(b.app), SSH: b.app.Build.SSH}},
+				entryCheckStep(b.script, b.app.Build.Script, b.output),
 			},
 		}
 		stages = append(stages, dev, bld)
 	}
-	if b.prodStage == "deps" { // not for Next.js standalone: the build's output has its own node_modules
+	if b.prodStage == "deps" { // not for a framework's self-contained server: it has its own node_modules
 		deps := b.installStage("deps", "production dependencies only, installed from the lockfile alone so a source edit keeps them cached", b.pm.prod)
 		if b.cross {
 			deps.Reason = "production dependencies for the target's OS, CPU and libc, installed on the build platform without running their install scripts (no emulation): prebuilt addons for the target, or an error naming the packages that have none"
@@ -332,8 +336,8 @@ func scratchStage(b *build, uid, gid int) llbgen.Stage {
 }
 
 // targetExcludes keeps out of targetStage what the closure does not read:
-// npm's cache dir, and for a Next.js standalone build the build's full
-// (dev) node_modules beside the standalone tree.
+// npm's cache dir, and for a framework's self-contained server the build's
+// full (dev) node_modules beside it.
 func (b *build) targetExcludes() []string {
 	if b.prodStage == "build" {
 		return []string{"node_modules"}
