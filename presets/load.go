@@ -76,6 +76,10 @@ type Request struct {
 	// is a build-time placeholder ("$TARGETOS", for the portable Dockerfile
 	// that `slim dockerfile` renders) is planned as given.
 	Targets []ocispecs.Platform
+	// Files reads the build context's files for presets that choose from
+	// them (ContextPlanner: the Python version from .python-version or
+	// requires-python); nil plans from the descriptor alone.
+	Files ContextFiles
 }
 
 // Loaded is a descriptor with its defaults applied and one Plan per target.
@@ -99,7 +103,8 @@ type Loaded struct {
 // descriptor, an unsupported language/base pair, a version the base
 // cannot provide or a health-check probe the target has none of; a plain
 // error naming the platform for a non-Linux target, or the build arg for a
-// bad SLIM_DEBUG value.
+// bad SLIM_DEBUG value; a preset's error about a context file it read
+// through req.Files (naming that file and line).
 // Plans are made sequentially; the returned values are never shared with
 // another Load.
 func (r *Registry) Load(req Request) (*Loaded, error) {
@@ -120,6 +125,7 @@ func (r *Registry) Load(req Request) (*Loaded, error) {
 		targets = []ocispecs.Platform{build}
 	}
 	out := &Loaded{App: app}
+	r = r.withContext(req.Files)
 	for _, p := range targets {
 		if !isPlaceholder(p) {
 			p = platforms.Normalize(p)

@@ -40,8 +40,16 @@ const (
 	epoch = "0"
 )
 
-// Preset is the Python preset.
-type Preset struct{}
+// Preset is the Python preset. Its zero value plans from the descriptor
+// alone; WithContext gives it the build context's files, from which it
+// chooses the Python version (chooseVersion).
+type Preset struct {
+	files presets.ContextFiles
+}
+
+// WithContext returns the preset reading .python-version and
+// pyproject.toml's requires-python through files (presets.ContextPlanner).
+func (Preset) WithContext(files presets.ContextFiles) presets.Preset { return Preset{files: files} }
 
 // New returns the Python preset.
 func New() Preset { return Preset{} }
@@ -57,13 +65,40 @@ func (Preset) Language() string { return "python" }
 // scratch with Debian's interpreter and its shared-library closure.
 func (Preset) Bases() []string { return base.Names(base.All()) }
 
-// flavor is what differs between Debian-based and alpine builds.
+// flavor is what differs between Debian's Python, the official images'
+// and alpine builds.
 type flavor struct {
 	version string
 	builder string // builder image
 	final   string // final image ("" for scratch)
 	python  string // absolute path of the interpreter, identical in builder and image
 	alpine  bool
+	// official: the interpreter is the official python:<v>-slim-trixie
+	// image's, built into /usr/local (libpython3.X.so in /usr/local/lib);
+	// distroless then starts from cc-debian13 and takes the trimmed tree.
+	official bool
+	source   string // where the version came from, for reasons: "" (descriptor/default), ".python-version", "requires-python"
+}
+
+// prefix is the interpreter's installation prefix ("/usr" for Debian's,
+// "/usr/local" for the official images'): the stdlib is in
+// prefix/lib/pythonX.Y.
+func (f flavor) prefix() string { return path.Dir(path.Dir(f.python)) }
+
+// stdlib is the standard library's directory (prefix/lib/pythonX.Y).
+func (f flavor) stdlib() string { return f.prefix() + "/lib/python" + f.version }
+
+// sourceNote says, for a final stage's reason, which context file chose
+// the version ("" when the descriptor or the default did).
+func (f flavor) sourceNote() string {
+	switch f.source {
+	case "":
+		return ""
+	case "requires-python":
+		return "; " + f.version + " is the newest version requires-python allows"
+	default:
+		return "; " + f.version + " as " + f.source + " says"
+	}
 }
 
 // venvWhat names the venv in step reasons.
@@ -77,9 +112,15 @@ func (f flavor) sitePackages() string {
 // the target platform: wheels with extension modules build there), with the
 // final stage on app.Preset, which must be one of Bases
 // (presets.Registry.Plan checks it). Errors are *descriptor.Error at the key
-// at fault (version, entrypoint, deps, build.script, run.packages).
-func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
-	fl, err := pickFlavor(app)
+// at fault (version, entrypoint, deps, build.script, run.packages), or
+// errors naming .python-version or pyproject.toml when the version chosen
+// from them is not available (chooseVersion).
+func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
+	choice, err := chooseVersion(app, p.files)
+	if err != nil {
+		return llbgen.Plan{}, err
+	}
+	fl, err := pickFlavor(app, choice)
 	if err != nil {
 		return llbgen.Plan{}, err
 	}
@@ -114,9 +155,24 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	case base.Distroless:
 		runtime := llbgen.Stage{Name: "runtime", Reason: "the distroless base, read by the closure for the libraries it already has",
 			Base: llbgen.Base{Image: fl.final}, Where: llbgen.OnTarget}
+		if fl.official {
+			// cc-debian13 has glibc, OpenSSL, libstdc++, CA certificates
+			// and tzdata; the interpreter tree and what it loads beyond
+			// that come from the official image.
+			rs := rootfsStage(fl, false)
+			libs := presets.Closure{Name: "libs", From: rs.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep,
+				Entries: []string{fl.python, rootfs + fl.stdlib() + "/lib-dynload"}, Have: runtime.Name}.Stage(t)
+			plan.Stages = append(plan.Stages, runtime, rs, libs)
+			final = llbgen.Stage{Name: "final", Reason: fmt.Sprintf("distroless cc: glibc, OpenSSL, CA certificates, tzdata, no shell; plus Python %s from python:%s-slim-trixie at the builder's path%s", fl.version, fl.version, fl.sourceNote()),
+				Base: llbgen.Base{Image: fl.final}, Steps: []llbgen.Step{
+					{Reason: "the interpreter and its trimmed stdlib (libpython comes with the closure)", Copy: &llbgen.Copy{From: rs.Name, Src: []string{rootfs + "/"}, Dest: "/"}},
+					presets.CopyClosureTrees(libs.Name, venvWhat),
+				}}
+			break
+		}
 		libs := presets.Closure{Name: "libs", From: deps.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Have: runtime.Name}.Stage(t)
 		plan.Stages = append(plan.Stages, runtime, libs)
-		final = llbgen.Stage{Name: "final", Reason: "distroless python3: Debian's python3.13 at the builder's path, CA certificates, tzdata, no shell",
+		final = llbgen.Stage{Name: "final", Reason: "distroless python3: Debian's python3.13 at the builder's path, CA certificates, tzdata, no shell" + fl.sourceNote(),
 			Base: llbgen.Base{Image: fl.final}, Steps: []llbgen.Step{presets.CopyClosureTrees(libs.Name, venvWhat)}}
 	case base.Alpine:
 		// python:<v>-alpine is not alpine:3.22: its own account files are
@@ -142,9 +198,9 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		plan.Stages = append(plan.Stages, runtime, libs)
 		final.Steps = append(final.Steps, presets.CopyClosureTrees(libs.Name, venvWhat))
 	case base.Scratch:
-		rs := rootfsStage(fl)
+		rs := rootfsStage(fl, true)
 		libs := presets.Closure{Name: "libs", From: rs.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep,
-			Entries: []string{fl.python, rootfs + "/usr/lib/python" + fl.version + "/lib-dynload"}}.Stage(t)
+			Entries: []string{fl.python, rootfs + fl.stdlib() + "/lib-dynload"}}.Stage(t)
 		plan.Stages = append(plan.Stages, rs, libs)
 		final = scratchStage(rs.Name, libs.Name, uid, gid)
 	}
@@ -180,12 +236,15 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 
 var versionRE = regexp.MustCompile(`^3\.[0-9]+$`)
 
-func pickFlavor(app *descriptor.App) (flavor, error) {
-	v := app.Version
-	if v == "" {
-		v = DefaultVersion
-	}
-	if v == "3" {
+// pickFlavor turns the chosen version into the images and interpreter
+// path of the plan: alpine takes python:<v>-alpine; distroless and scratch
+// take Debian trixie's python3.13 for 3.13 (final python3-debian13) and the
+// official python:<v>-slim-trixie for 3.11, 3.12 and 3.14 (final
+// cc-debian13 plus its interpreter tree). Errors: a *descriptor.Error at
+// the version key listing the valid versions.
+func pickFlavor(app *descriptor.App, c versionChoice) (flavor, error) {
+	v := c.version
+	if v == "" || v == "3" {
 		v = DefaultVersion
 	}
 	switch base.Base(app.Preset) {
@@ -195,21 +254,28 @@ func pickFlavor(app *descriptor.App) (flavor, error) {
 				app.Version, strings.Join(alpineVersions, ", "), DefaultVersion)
 		}
 		img := "python:" + v + "-alpine"
-		return flavor{version: v, builder: img, final: img, python: "/usr/local/bin/python" + v, alpine: true}, nil
+		return flavor{version: v, builder: img, final: img, python: "/usr/local/bin/python" + v, alpine: true, source: c.source}, nil
 	default:
-		if v != debianVersion {
+		if !slices.Contains(debianVersions, v) {
 			hint := ""
 			if versionRE.MatchString(v) && slices.Contains(alpineVersions, v) {
 				hint = fmt.Sprintf(" (preset \"alpine\" provides %s)", v)
-			} else if strings.HasPrefix(v, debianVersion+".") {
-				hint = " (the patch level is Debian's; give MAJOR.MINOR)"
+			} else if m := regexp.MustCompile(`^(3\.[0-9]+)\.[0-9]+$`).FindStringSubmatch(v); m != nil && slices.Contains(debianVersions, m[1]) {
+				hint = " (the patch level is the image's; give MAJOR.MINOR)"
 			}
-			return flavor{}, descriptor.Errorf(app, "version", "Python version %q is not available with preset %q: it uses Debian trixie's Python (as gcr.io/distroless/python3-debian13 does); valid: %s%s",
-				app.Version, app.Preset, debianVersion, hint)
+			return flavor{}, descriptor.Errorf(app, "version", "Python version %q is not available with preset %q; valid: %s (MAJOR.MINOR: %s is Debian trixie's, as in gcr.io/distroless/python3-debian13; the others are the official python:<version>-slim-trixie images' on distroless cc-debian13; default %s)%s",
+				app.Version, app.Preset, strings.Join(debianVersions, ", "), debianVersion, DefaultVersion, hint)
 		}
-		f := flavor{version: v, builder: "debian:13-slim", python: "/usr/bin/python" + v}
+		if v == debianVersion {
+			f := flavor{version: v, builder: "debian:13-slim", python: "/usr/bin/python" + v, source: c.source}
+			if base.Base(app.Preset) == base.Distroless {
+				f.final = base.DistrolessImage("python3")
+			}
+			return f, nil
+		}
+		f := flavor{version: v, builder: "python:" + v + "-slim-trixie", python: "/usr/local/bin/python" + v, official: true, source: c.source}
 		if base.Base(app.Preset) == base.Distroless {
-			f.final = base.DistrolessImage("python3")
+			f.final = base.DistrolessImage("cc")
 		}
 		return f, nil
 	}

@@ -190,7 +190,7 @@ func TestEntrypoints(t *testing.T) {
 
 func TestBadDescriptorsFailAtTheirKey(t *testing.T) {
 	cases := []struct{ src, want string }{
-		{"language = \"python\"\nentrypoint = \"app.py\"\npreset = \"distroless\"\nversion = \"3.12\"\n", `slim.toml:4`},
+		{"language = \"python\"\nentrypoint = \"app.py\"\npreset = \"distroless\"\nversion = \"3.10\"\n", `slim.toml:4:1: version: Python version "3.10" is not available with preset "distroless"; valid: 3.11, 3.12, 3.13, 3.14`},
 		{"language = \"python\"\nentrypoint = \"app.py\"\npreset = \"scratch\"\nversion = \"3.13.5\"\n", `give MAJOR.MINOR`},
 		{"language = \"python\"\nentrypoint = \"app.py\"\npreset = \"alpine\"\nversion = \"3.9\"\n", `valid: 3.10, 3.11, 3.12, 3.13, 3.14`},
 		{"language = \"python\"\nentrypoint = \"app.py\"\ndeps = [\"poetry.lock\"]\npreset = \"distroless\"\n", `slim.toml:3:1: deps: poetry.lock is read with the pyproject.toml it was locked from; list exactly that one next to it: deps = ["pyproject.toml", "poetry.lock"]`},

@@ -50,6 +50,17 @@ func builderStage(app *descriptor.App, fl flavor, in installer) llbgen.Stage {
 			Reason: "strip (binutils) and the build-only packages (compilers, git); they stay in the builder", Key: "build.packages",
 			Run: &llbgen.Run{Argv: append([]string{"apk", "add", "--no-cache", "binutils"}, app.Build.Packages...)},
 		})
+	} else if fl.official {
+		// the official image has the interpreter (with pip for the tools
+		// venv) and CA certificates; strip and the build packages come
+		// from Debian trixie, which it is built on
+		st.Reason = fmt.Sprintf("the official python:%s-slim-trixie image (Python %s at %s, as in the final image), with pip and the build packages; never part of the image", fl.version, fl.version, fl.python)
+		pkgs := append([]string{"binutils"}, app.Build.Packages...)
+		st.Steps = append(st.Steps, llbgen.Step{
+			Reason: "strip and the build packages, from Debian trixie (the image's distribution)",
+			Key:    "build.packages",
+			Run:    &llbgen.Run{Argv: append([]string{"sh", "-c", aptScript, "apt"}, pkgs...), Caches: []llbgen.Cache{aptCache, aptLists}},
+		})
 	} else {
 		pkgs := []string{"python" + fl.version, "python" + fl.version + "-venv", "ca-certificates", "binutils"}
 		pkgs = append(pkgs, app.Build.Packages...)
@@ -311,6 +322,13 @@ var stdlibDrop = []string{
 	"lib-dynload/readline.*", "lib-dynload/_curses*", "lib-dynload/_dbm.*",
 }
 
+// officialDrop is what the official images' tree has beyond Debian's
+// stdlib that images leave out: the interpreter's own site-packages (pip;
+// the app's packages are in the venv), the build configuration directory
+// (Makefile, config.c, a link to the static library) and _tkinter (the
+// slim images have no Tk: it would not load).
+var officialDrop = []string{"site-packages", "config-3.*", "lib-dynload/_tkinter*"}
+
 // rootfsScript assembles the scratch image's system files under argv[1]:
 // the interpreter, the trimmed stdlib as one compressed zip of hash-based
 // bytecode (on sys.path by default; python.org's embeddable distribution
@@ -323,17 +341,22 @@ import compileall, glob, os, py_compile, shutil, sys, zipfile
 
 
 def main():
-    root, python, version, *drop = sys.argv[1:]
-    lib = "/usr/lib/python" + version
+    args = sys.argv[1:]
+    system = args[:1] != ["--no-system"]  # --no-system: the base has CA certificates and tzdata
+    if not system:
+        args = args[1:]
+    root, python, version, *drop = args
+    prefix = os.path.dirname(os.path.dirname(python))  # /usr (Debian's) or /usr/local (python.org's layout)
+    lib = prefix + "/lib/python" + version
     stage = "/tmp/stdlib"
-    zip_path = "/usr/lib/python%s.zip" % version.replace(".", "")
+    zip_path = prefix + "/lib/python%s.zip" % version.replace(".", "")
 
     def mkdir(p):
         os.makedirs(root + p, exist_ok=True)
 
-    mkdir("/usr/bin")
+    mkdir(prefix + "/bin")
     shutil.copy2(python, root + python)
-    os.symlink(os.path.basename(python), root + "/usr/bin/python3")
+    os.symlink(os.path.basename(python), root + prefix + "/bin/python3")
 
     shutil.copytree(lib, stage, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
     for pattern in drop:
@@ -367,6 +390,8 @@ def main():
                     z.writestr(info, fh.read(), compresslevel=9)
     shutil.rmtree(stage)
 
+    if not system:
+        return
     mkdir("/etc/ssl/certs")
     shutil.copy2("/etc/ssl/certs/ca-certificates.crt", root + "/etc/ssl/certs/")
     mkdir("/usr/share")
@@ -381,20 +406,33 @@ if __name__ == "__main__":  # compileall's forkserver workers import this file
 // rootfsScriptPath is where rootfsScript is written in the rootfs stage.
 const rootfsScriptPath = "/usr/local/lib/slimfront/rootfs.py"
 
-// rootfsStage assembles the scratch image's system files: the interpreter,
-// the trimmed and compiled stdlib, CA certificates and tzdata. The shared
-// libraries the interpreter, the stdlib's and the venv's extension modules
-// load come from a presets.Closure over this stage.
-func rootfsStage(fl flavor) llbgen.Stage {
+// rootfsStage assembles the image's Python under /rootfs: the interpreter,
+// the trimmed and compiled stdlib, and with system (scratch) CA
+// certificates and tzdata; distroless cc has those. The shared libraries
+// the interpreter (libpython, for the official images' tree), the stdlib's
+// and the venv's extension modules load come from a presets.Closure over
+// this stage.
+func rootfsStage(fl flavor, system bool) llbgen.Stage {
+	argv := []string{fl.python, rootfsScriptPath}
+	what := "interpreter, stdlib zip without tests/idle/tkinter/ensurepip, extension modules, CA certificates, tzdata"
+	reason := "scratch: exactly the system files the interpreter and the venv need"
+	if !system {
+		argv = append(argv, "--no-system")
+		what = "interpreter, stdlib zip without tests/idle/tkinter/ensurepip/pip, extension modules"
+		reason = "the official image's interpreter tree, trimmed: what the interpreter and the venv need"
+	}
+	argv = append(append(argv, rootfs, fl.python, fl.version), stdlibDrop...)
+	if fl.official {
+		argv = append(argv, officialDrop...)
+	}
 	return llbgen.Stage{
 		Name:   "rootfs",
-		Reason: "scratch: exactly the system files the interpreter and the venv need",
+		Reason: reason,
 		Base:   llbgen.Base{Stage: "deps"},
 		Where:  llbgen.OnTarget,
 		Steps: []llbgen.Step{
 			{Reason: "the assembly script", File: &llbgen.File{Path: rootfsScriptPath, Data: []byte(rootfsScript), Mode: 0o644}},
-			{Reason: "interpreter, stdlib zip without tests/idle/tkinter/ensurepip, extension modules, CA certificates, tzdata",
-				Run: &llbgen.Run{Argv: append([]string{fl.python, rootfsScriptPath, rootfs, fl.python, fl.version}, stdlibDrop...), Env: compileKV, Network: llbgen.NetNone}},
+			{Reason: what, Run: &llbgen.Run{Argv: argv, Env: compileKV, Network: llbgen.NetNone}},
 		},
 	}
 }
