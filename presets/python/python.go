@@ -132,6 +132,9 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 	if err != nil {
 		return llbgen.Plan{}, err
 	}
+	if err := followIncludes(app, p.files, &inst); err != nil { // -r/-c includes become manifests (requirements.go)
+		return llbgen.Plan{}, err
+	}
 	uid, gid := presets.Owner(app)
 
 	plan := llbgen.Plan{Checks: append(append(inst.checks, ep.checks...), presets.IncludeChecks(app)...)}

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/slimfront/slimfront/llbgen"
+	"github.com/slimfront/slimfront/presets/presettest"
 )
 
 func TestParseIncludesReadsPipsIncludeLines(t *testing.T) {
@@ -102,5 +105,26 @@ func TestBadIncludesNameTheFileAndLine(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
+	}
+}
+
+// In the plan, the included files are copied with the top file, from the
+// context, in the deps stage's first step: before the install and before
+// any source, so a source edit keeps the install cached.
+func TestPlanCopiesIncludedRequirementsWithTheDeps(t *testing.T) {
+	files := mapFiles(map[string]string{
+		"requirements/prod.txt":        "-r base.txt\n-c constraints.txt\n",
+		"requirements/base.txt":        "flask\n",
+		"requirements/constraints.txt": "werkzeug==3.1.3\n",
+	})
+	hc := presettest.Harness{Language: "python", Preset: New().WithContext(files)}
+	deps := presettest.Stage(t, hc.Plan(t, layeredApp), "deps")
+	c := deps.Steps[0].Copy
+	want := []string{"requirements/prod.txt", "requirements/base.txt", "requirements/constraints.txt"}
+	if c == nil || c.From != llbgen.Context || !c.Parents || !slices.Equal(c.Src, want) {
+		t.Fatalf("first deps step = %s, want a copy of %q from the context with their parents", llbgen.Describe(deps.Steps[0]), want)
+	}
+	if r := deps.Steps[1].Run; r == nil || !slices.Contains(r.Argv, "requirements/prod.txt") || slices.Contains(r.Argv, "requirements/base.txt") {
+		t.Errorf("install = %s, want pip -r of the top file only", llbgen.Describe(deps.Steps[1]))
 	}
 }
