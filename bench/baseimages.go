@@ -37,7 +37,7 @@ func markUnavailable(registry string, apps []*App) {
 				continue
 			}
 			loaded, err := reg.Load(presets.Request{File: "slim.toml", Source: src,
-				BuildArgs: map[string]string{presets.BuildArgFor("preset"): v.Preset}, Build: amd64})
+				BuildArgs: map[string]string{presets.BuildArgFor("preset"): v.Preset}, Build: amd64, Files: presets.DirFiles(a.Dir)})
 			if err != nil {
 				continue
 			}

@@ -47,15 +47,15 @@ func build(ctx context.Context, c client.Client, reg *presets.Registry) (*client
 		return res, err
 	}
 
-	loaded, err := load(bc, reg, src.SourceMap)
-	if err != nil {
-		return nil, withSource(err, src.SourceMap)
-	}
-	app := loaded.App
 	mainCtx, err := bc.MainContext(ctx)
 	if err != nil {
 		return nil, withSource(err, src.SourceMap)
 	}
+	loaded, err := load(bc, reg, src.SourceMap, contextFiles(ctx, c, *mainCtx))
+	if err != nil {
+		return nil, withSource(err, src.SourceMap)
+	}
+	app := loaded.App
 	epoch, err := sourceDateEpoch(bc.BuildArgs)
 	if err != nil {
 		return nil, withSource(err, src.SourceMap)
@@ -153,8 +153,10 @@ func verify(ctx context.Context, c client.Client, bc *dockerui.Client, checks []
 
 // load reads the build's descriptor through the one entry point every
 // caller shares (presets.Registry.Load), for the build platform and the
-// requested target platforms (default: the build platform).
-func load(bc *dockerui.Client, reg *presets.Registry, sm *llb.SourceMap) (*presets.Loaded, error) {
+// requested target platforms (default: the build platform), with files
+// reading the build context (nil: the descriptor alone, as for the
+// lint/outline/targets subrequests).
+func load(bc *dockerui.Client, reg *presets.Registry, sm *llb.SourceMap, files presets.ContextFiles) (*presets.Loaded, error) {
 	build := platforms.DefaultSpec()
 	if len(bc.BuildPlatforms) > 0 {
 		build = bc.BuildPlatforms[0]
@@ -165,6 +167,7 @@ func load(bc *dockerui.Client, reg *presets.Registry, sm *llb.SourceMap) (*prese
 		BuildArgs: bc.BuildArgs,
 		Build:     build,
 		Targets:   bc.TargetPlatforms,
+		Files:     files,
 	})
 }
 

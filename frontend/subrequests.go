@@ -27,21 +27,21 @@ import (
 func requestHandler(bc *dockerui.Client, reg *presets.Registry, sm *llb.SourceMap) dockerui.RequestHandler {
 	return dockerui.RequestHandler{
 		Lint: func(context.Context) (*lint.LintResults, error) {
-			_, err := load(bc, reg, sm)
+			_, err := load(bc, reg, sm, nil)
 			if err == nil {
 				_, err = sourceDateEpoch(bc.BuildArgs)
 			}
 			return lintResults(sm, err), nil
 		},
 		Outline: func(context.Context) (*outline.Outline, error) {
-			l, err := load(bc, reg, sm)
+			l, err := load(bc, reg, sm, nil)
 			if err != nil {
 				return nil, withSource(err, sm)
 			}
 			return outlineOf(l, bc.BuildArgs, bc.BuildOpts().Opts), nil
 		},
 		ListTargets: func(context.Context) (*targets.List, error) {
-			l, err := load(bc, reg, sm)
+			l, err := load(bc, reg, sm, nil)
 			if err != nil {
 				return nil, withSource(err, sm)
 			}

@@ -164,6 +164,7 @@ func (p *planFlags) load() (*descriptor.App, llbgen.Plan, ocispecs.Platform, err
 		BuildArgs: p.buildArgs(),
 		Build:     presets.LinuxHost(),
 		Targets:   []ocispecs.Platform{target},
+		Files:     presets.DirFiles(filepath.Dir(p.file)), // the descriptor's directory is the build context
 	})
 	if err != nil {
 		return nil, llbgen.Plan{}, target, err
