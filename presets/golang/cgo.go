@@ -103,11 +103,11 @@ func cgoLibs(app *descriptor.App, t presets.Target, build, name, bin, finalImage
 // files: built with CGO_ENABLED=0 such packages are stubs or lose code
 // (mattn/go-sqlite3 then fails at run time). The list comes from the
 // build graph itself: `go list -deps` with CGO_ENABLED=1, whose CgoFiles
-// are the files importing "C" (go help list). Its argument is the main
-// package.
+// are the files importing "C" (go help list). Its arguments are the main
+// package, then flags for go list (-mod=vendor for a vendored build).
 const cgoCheck = `set -eu
-pkg=$1
-cgo=$(CGO_ENABLED=1 go list -deps -f '{{if and .CgoFiles (not .Standard)}}{{.ImportPath}}{{end}}' "$pkg" | tr '\n' ' ')
+pkg=$1; shift
+cgo=$(CGO_ENABLED=1 go list "$@" -deps -f '{{if and .CgoFiles (not .Standard)}}{{.ImportPath}}{{end}}' "$pkg" | tr '\n' ' ')
 if [ -n "$cgo" ]; then
   echo "slim.toml: $pkg imports packages with C code (cgo): $cgo" >&2
   echo "  built with CGO_ENABLED=0 they are stubs or fail at run time. Add to slim.toml:" >&2

@@ -2,6 +2,7 @@ package golang
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/slimfront/slimfront/internal/descriptor"
@@ -60,10 +61,31 @@ done
 // vendor) and the build uses -mod=vendor.
 const downloadScript = "set -eu\n" + localDirs + `if [ -f vendor/modules.txt ]; then
   echo "vendor/modules.txt: the modules are vendored; nothing to download (go build -mod=vendor)"
+  echo "  add \"vendor/modules.txt\" to deps in slim.toml to build them with the network off"
   exit 0
 fi
 exec go mod download
 `
+
+// vendorManifest is the deps entry that makes a build vendored: listed in
+// deps, the Plan has no download step and every go step of the build
+// stage runs with -mod=vendor and no network (llbgen.NetNone), so a
+// module only an internal server has is never looked up. The plan is made
+// from the descriptor alone (the frontend plans before it reads the
+// context), so the descriptor says it; its PathCheck fails the build at
+// the deps key when the file is not in the context. slim init writes it
+// when vendor/modules.txt exists.
+const vendorManifest = "vendor/modules.txt"
+
+// vendored reports whether app's deps list vendorManifest.
+func vendored(app *descriptor.App) bool {
+	for _, d := range app.Deps {
+		if strings.TrimPrefix(path.Clean(d), "./") == vendorManifest {
+			return true
+		}
+	}
+	return false
+}
 
 // buildStage downloads modules from the dependency manifests alone, then
 // copies the sources and compiles for the target on the build platform:
@@ -118,27 +140,35 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 		s.Key = cgoKey
 		st.Steps = append(st.Steps, s)
 	}
-	deps := app.Deps
-	if len(deps) == 0 {
-		deps = []string{"go.mod"}
-	}
-	modFiles := []string{"/src/go.mod", "/src/go.work"}
-	for _, d := range deps {
-		if b := d[strings.LastIndex(d, "/")+1:]; (b == "go.mod" || b == "go.work") && d != "go.mod" && d != "go.work" {
-			modFiles = append(modFiles, "/src/"+d)
+	vend := vendored(app)
+	if vend {
+		// Nothing is downloaded, so there is nothing to cache by the
+		// manifests: the sources (vendor/ included) come in one copy.
+		st.Steps = append(st.Steps, llbgen.Step{Reason: "the sources with vendor/: every module the build reads (vendor/modules.txt is in deps)", Key: "entrypoint",
+			Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: "/src/"}})
+	} else {
+		deps := app.Deps
+		if len(deps) == 0 {
+			deps = []string{"go.mod"}
 		}
+		modFiles := []string{"/src/go.mod", "/src/go.work"}
+		for _, d := range deps {
+			if b := d[strings.LastIndex(d, "/")+1:]; (b == "go.mod" || b == "go.work") && d != "go.mod" && d != "go.work" {
+				modFiles = append(modFiles, "/src/"+d)
+			}
+		}
+		st.Steps = append(st.Steps,
+			llbgen.Step{Reason: "dependency manifests alone, so a source edit keeps the download cached", Key: "deps",
+				Copy: &llbgen.Copy{From: llbgen.Context, Src: deps, Dest: "/src/", Parents: true}},
+			llbgen.Step{Reason: "every go.mod/go.sum/go.work of the context and vendor/modules.txt: local replace and workspace modules resolve without listing them", Key: "deps",
+				Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: "/src/", Include: manifests}},
+			llbgen.Step{Reason: "check local replace directories, then download modules into a cache mount shared by all builds (skipped when vendored)", Key: "deps",
+				// $0 is "go mod download" so the step's name says what it runs.
+				Run: presets.FetchRun(app, &llbgen.Run{Argv: append([]string{"sh", "-c", downloadScript, "go mod download"}, modFiles...), Caches: []llbgen.Cache{mod}})},
+			llbgen.Step{Reason: "the sources, after dependencies", Key: "entrypoint",
+				Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: "/src/"}},
+		)
 	}
-	st.Steps = append(st.Steps,
-		llbgen.Step{Reason: "dependency manifests alone, so a source edit keeps the download cached", Key: "deps",
-			Copy: &llbgen.Copy{From: llbgen.Context, Src: deps, Dest: "/src/", Parents: true}},
-		llbgen.Step{Reason: "every go.mod/go.sum/go.work of the context and vendor/modules.txt: local replace and workspace modules resolve without listing them", Key: "deps",
-			Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: "/src/", Include: manifests}},
-		llbgen.Step{Reason: "check local replace directories, then download modules into a cache mount shared by all builds (skipped when vendored)", Key: "deps",
-			// $0 is "go mod download" so the step's name says what it runs.
-			Run: presets.FetchRun(app, &llbgen.Run{Argv: append([]string{"sh", "-c", downloadScript, "go mod download"}, modFiles...), Caches: []llbgen.Cache{mod}})},
-		llbgen.Step{Reason: "the sources, after dependencies", Key: "entrypoint",
-			Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: "/src/"}},
-	)
 	var tags []string
 	if base.Base(app.Preset) != base.Distroless { // distroless ships tzdata; elsewhere embed it (+~450 kB)
 		tags = append(tags, "timetzdata")
@@ -153,6 +183,21 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 		ldflags += " " + app.Build.Ldflags
 	}
 	flags := []string{"-trimpath", "-ldflags=" + ldflags}
+	// goRun is a go step: with vendored modules, -mod=vendor on the command
+	// line (it wins over a GOFLAGS=-mod=mod of [build.env]), no module
+	// cache and no network; otherwise the module cache, and the network
+	// and secrets of a fetching step (see the build step below).
+	var modFlag []string
+	goRun := func(argv []string, caches ...llbgen.Cache) *llbgen.Run {
+		if vend {
+			return &llbgen.Run{Argv: argv, Caches: caches, Network: llbgen.NetNone}
+		}
+		return presets.FetchRun(app, &llbgen.Run{Argv: argv, Caches: append([]llbgen.Cache{mod}, caches...)})
+	}
+	if vend {
+		modFlag = []string{"-mod=vendor"}
+		flags = append(flags, modFlag...)
+	}
 	if len(tags) > 0 {
 		flags = append(flags, "-tags="+strings.Join(tags, ","))
 	}
@@ -165,7 +210,7 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 		st.Steps = append(st.Steps, llbgen.Step{
 			Reason: "fail when a dependency has C code (cgo) and the descriptor does not say CGO_ENABLED",
 			Key:    "entrypoint",
-			Run:    presets.FetchRun(app, &llbgen.Run{Argv: []string{"sh", "-c", cgoCheck, "cgo-check", target}, Caches: []llbgen.Cache{mod}}),
+			Run:    goRun(append([]string{"sh", "-c", cgoCheck, "cgo-check", target}, modFlag...)),
 		})
 	}
 	what := "static, stripped, reproducible binary"
@@ -175,12 +220,15 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 	st.Steps = append(st.Steps, llbgen.Step{
 		Reason: fmt.Sprintf("%s for %s/%s", what, p.OS, p.Architecture),
 		Key:    "entrypoint",
-		// Network stays on: the module cache is a cache mount, and a cache
-		// mount is only a cache. When the download step is cached (or its
-		// cache was imported from a registry) but the mount is empty, go
-		// build fetches what is missing, verified against go.sum. A
-		// vendored build (-mod=vendor) reads vendor/ only.
-		Run: presets.FetchRun(app, &llbgen.Run{Argv: append(append([]string{"go", "build"}, flags...), target), Caches: []llbgen.Cache{mod, gobuild}}),
+		// Without vendor/ the network stays on: the module cache is a
+		// cache mount, and a cache mount is only a cache. When the
+		// download step is cached (on this machine after the mount was
+		// pruned, or in CI from a --cache-from registry, which never
+		// carries cache mounts) but the mount is empty, go build fetches
+		// what is missing, verified against go.sum; with no network that
+		// build would fail. A vendored build (-mod=vendor) reads vendor/
+		// only, so it runs with no network (goRun).
+		Run: goRun(append(append([]string{"go", "build"}, flags...), target), gobuild),
 	})
 	return st
 }

@@ -123,7 +123,7 @@ func TestWithoutCgoSettingTheBuildChecksTheGraphForCgo(t *testing.T) {
 		return strings.Join(all, "\n")
 	}
 	plain := last(presettest.WithBase(routerApp, "scratch"))
-	if !strings.Contains(plain, "go list -deps") || !strings.Contains(plain, `CGO_ENABLED = "1"`) {
+	if !strings.Contains(plain, `go list "$@" -deps`) || !strings.Contains(plain, `CGO_ENABLED = "1"`) {
 		t.Errorf("default build must fail on cgo packages with the fix: %s", plain)
 	}
 	if on := last(presettest.WithBase(sqliteApp, "scratch")); strings.Contains(on, "go list") {
