@@ -46,6 +46,9 @@ type Detection struct {
 	// comment line above it (without "#").
 	BuildScript string
 	BuildNote   string
+	// BuildEnv are the [build.env] keys slim init writes (Go's
+	// CGO_ENABLED when a dependency has C code), in order.
+	BuildEnv []EnvKey
 	// Notes are whole comment lines ("# version = ...") written after the
 	// keys.
 	Notes []string
@@ -53,6 +56,10 @@ type Detection struct {
 	// (a build output directory).
 	Ignore []string
 }
+
+// EnvKey is one key of a table slim init writes, with the comment line
+// above it (without "#") saying why.
+type EnvKey struct{ Key, Value, Note string }
 
 // Detect inspects the app in dir with the detectors of ps, which are tried
 // in order: an app with the markers of several languages is an error that

@@ -20,10 +20,13 @@ Looks at the app in dir (default .) and writes dir/slim.toml, commented, first l
 "# syntax=org/slimfront", plus dir/.dockerignore when there is none:
   language    go.mod -> go; requirements.txt or pyproject.toml (+ uv.lock) -> python;
               package.json + lockfile (package-lock.json, yarn.lock, pnpm-lock.yaml) -> node
-  entrypoint  Go: the main package (. or the only cmd/*); Python: a Flask/falcon WSGI app
-              served by gunicorn, or app.py / main.py; Node: package.json "main", or the
-              file of a "start": "node FILE" script
-  deps        the manifests and lockfiles present
+  entrypoint  Go: the main package (., else the first cmd/*: the others are listed with
+              the --build-arg SLIM_ENTRYPOINT=./cmd/NAME that builds them); Python: a
+              Flask/falcon WSGI app served by gunicorn, or app.py / main.py; Node:
+              package.json "main", or the file of a "start": "node FILE" script
+  deps        the manifests and lockfiles present (Go: go.work, and vendor/modules.txt
+              for vendored modules: built with the network off)
+  build.env   Go: CGO_ENABLED = "1" when a dependency of a binary has C code (cgo)
   port        when the code shows a default (PORT || 3000, Getenv("PORT") ... "8080")
 When it cannot decide (several languages, several main packages) it exits 1 and lists
 the candidates; pick one with --language or --entrypoint. An existing slim.toml is
@@ -157,6 +160,14 @@ func renderDescriptor(d *presets.Detection, preset string) string {
 		w("[build]")
 		w("# %s", d.BuildNote)
 		w("script = %s", descriptor.Quote(d.BuildScript))
+	}
+	if len(d.BuildEnv) > 0 {
+		w("")
+		w("[build.env]             # environment of the build stage")
+		for _, kv := range d.BuildEnv {
+			w("# %s", kv.Note)
+			w("%s = %s", kv.Key, descriptor.Quote(kv.Value))
+		}
 	}
 	return b.String()
 }

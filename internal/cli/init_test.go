@@ -124,8 +124,8 @@ func TestInitCannotDecide(t *testing.T) {
 		files map[string]string
 		want  []string // in the message
 	}{
-		{"several main packages", map[string]string{"go.mod": "module x\n", "cmd/api/main.go": "package main\n", "cmd/worker/main.go": "package main\n"},
-			[]string{"several main packages", "./cmd/api", "./cmd/worker", "--entrypoint"}},
+		{"several main packages, none under cmd/", map[string]string{"go.mod": "module x\n", "api/main.go": "package main\n", "worker/main.go": "package main\n"},
+			[]string{"several main packages", "./api", "./worker", "--entrypoint"}},
 		{"several languages", map[string]string{"go.mod": "module x\n", "main.go": "package main\n", "requirements.txt": ""},
 			[]string{"several languages", "go (go.mod)", "python (requirements.txt)", "--language go|python"}},
 		{"no manifest", map[string]string{"README": ""}, []string{"no go.mod"}},
@@ -198,6 +198,21 @@ func TestInitReproducesExamples(t *testing.T) {
 				t.Fatalf("exit %d\n%s%s", code, out, errOut)
 			}
 			got := parseWritten(t, dir)
+			written, _ := os.ReadFile(filepath.Join(dir, "slim.toml"))
+			// CGO_ENABLED: "0" is the default; init reads the dependencies'
+			// sources, which a machine without them in the module cache
+			// lacks (it says so in a note; the build still checks).
+			cgo := func(a *descriptor.App) string {
+				for _, kv := range a.Build.Env {
+					if kv.Key == "CGO_ENABLED" && kv.Value == "1" {
+						return "1"
+					}
+				}
+				return ""
+			}
+			if cgo(got) != cgo(want) && !strings.Contains(string(written), "not read for cgo") {
+				t.Errorf("CGO_ENABLED %q, the example has %q:\n%s", cgo(got), cgo(want), written)
+			}
 			if got.Language != want.Language || !reflect.DeepEqual(got.Deps, want.Deps) || got.Port != want.Port || got.Build.Script != want.Build.Script {
 				t.Errorf("got language %s deps %q port %d script %q; the example has %s %q %d %q",
 					got.Language, got.Deps, got.Port, got.Build.Script, want.Language, want.Deps, want.Port, want.Build.Script)

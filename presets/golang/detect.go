@@ -27,22 +27,50 @@ var (
 	goDirective   = regexp.MustCompile(`(?m)^go\s+(\d+\.\d+)`)
 )
 
-// Detect finds the main package of the module in dir (the root one, else
-// the only cmd/*, else the only one; entry, when not "", is the main
-// package to use, "./cmd/api"), the default port in its sources, go.mod
-// and go.sum as deps, and notes the toolchain version. It fails when there
-// is no main package or several candidates, listing them.
+// Detect finds the main package of the module in dir and writes what its
+// build needs (entry, when not "", is the main package to use,
+// "./cmd/api"):
+//   - the entrypoint: the root package, else the first cmd/* (the others
+//     are listed in a note with the SLIM_ENTRYPOINT build arg that builds
+//     them), else the only main package;
+//   - deps: go.mod, go.sum, go.work and go.work.sum when present, and
+//     vendor/modules.txt when the modules are vendored (the build then
+//     downloads nothing and runs its go steps with the network off);
+//   - [build.env] CGO_ENABLED = "1" when a package with cgo files is among
+//     the dependencies of a main package it lists (found in the sources,
+//     see graph; what is not on this machine is named in a note);
+//   - the default port in the main package's sources, and the toolchain
+//     version as a note.
+//
+// It fails when there is no main package, when several are found and
+// none is under cmd/ (listing them), for a go.mod or go.work that does not
+// parse, and for a local replace (or go.work use) directory outside dir,
+// at file:line.
 func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 	d := &presets.Detection{Deps: []string{"go.mod"}}
-	if presets.IsFile(filepath.Join(dir, "go.sum")) {
-		d.Deps = append(d.Deps, "go.sum")
+	for _, f := range []string{"go.sum", "go.work", "go.work.sum"} {
+		if presets.IsFile(filepath.Join(dir, f)) {
+			d.Deps = append(d.Deps, f)
+		}
 	}
 	d.DepsNote = "copied before the sources and downloaded with the module cache mounted: a code edit keeps them cached"
+	vendored := presets.IsFile(filepath.Join(dir, "vendor", "modules.txt"))
+	if vendored {
+		d.Deps = append(d.Deps, vendorManifest)
+		d.DepsNote = vendorManifest + ": the modules are vendored; the build reads vendor/ (-mod=vendor), downloads nothing and runs its go steps with the network off"
+	}
 	mains, err := mainPackages(dir)
 	if err != nil {
 		return nil, err
 	}
 	var main string
+	var others []string // the other binaries: cmd/* besides the chosen one
+	var cmds []string
+	for _, m := range mains {
+		if strings.HasPrefix(m, "cmd/") && strings.Count(m, "/") == 1 {
+			cmds = append(cmds, m)
+		}
+	}
 	switch {
 	case entry != "":
 		main = strings.TrimPrefix(path.Clean(filepath.ToSlash(entry)), "./")
@@ -50,32 +78,27 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 	case slices.Contains(mains, "."):
 		main = "."
 		d.EntryNote = "the main package: package main at the module root"
+	case len(cmds) == 1:
+		main = cmds[0]
+		d.EntryNote = "the main package: the only one under cmd/"
+	case len(cmds) > 1:
+		main = cmds[0]
+		d.EntryNote = fmt.Sprintf("the main package: the first of the %d under cmd/ (the others are listed below)", len(cmds))
+	case len(mains) == 1:
+		main = mains[0]
+		d.EntryNote = "the main package: the only one in the module"
+	case len(mains) == 0:
+		return nil, fmt.Errorf("%s: no main package (no .go file with `package main` outside tests); slim init needs the program to build", dir)
 	default:
-		var cmds []string
+		var opts []string
 		for _, m := range mains {
-			if strings.HasPrefix(m, "cmd/") && strings.Count(m, "/") == 1 {
-				cmds = append(cmds, m)
-			}
+			opts = append(opts, packagePath(m))
 		}
-		pick := cmds
-		if len(cmds) == 0 {
-			pick = mains
-		}
-		switch len(pick) {
-		case 0:
-			return nil, fmt.Errorf("%s: no main package (no .go file with `package main` outside tests); slim init needs the program to build", dir)
-		case 1:
-			main = pick[0]
-			d.EntryNote = "the main package: the only one in the module"
-			if len(cmds) == 1 {
-				d.EntryNote = "the main package: the only one under cmd/"
-			}
-		default:
-			var opts []string
-			for _, m := range pick {
-				opts = append(opts, packagePath(m))
-			}
-			return nil, fmt.Errorf("%s has several main packages: %s; choose one with --entrypoint, e.g. slim init --entrypoint %s (the same slim.toml builds the others with --build-arg SLIM_ENTRYPOINT=%s)", dir, strings.Join(opts, ", "), opts[0], opts[len(opts)-1])
+		return nil, fmt.Errorf("%s has several main packages: %s; choose one with --entrypoint, e.g. slim init --entrypoint %s (the same slim.toml builds the others with --build-arg SLIM_ENTRYPOINT=%s)", dir, strings.Join(opts, ", "), opts[0], opts[len(opts)-1])
+	}
+	for _, c := range cmds {
+		if c != main {
+			others = append(others, c)
 		}
 	}
 	d.Path = packagePath(main)
@@ -93,22 +116,56 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 		note += fmt.Sprintf(" (go.mod says go %s)", m[1])
 	}
 	d.Notes = append(d.Notes, note)
-	more, err := moduleNotes(dir, main)
+	if len(others) > 0 {
+		var ps []string
+		for _, o := range others {
+			ps = append(ps, packagePath(o))
+		}
+		d.Notes = append(d.Notes,
+			fmt.Sprintf("# The other binaries under cmd/: %s. This slim.toml builds each of them with", strings.Join(ps, ", ")),
+			fmt.Sprintf("#   docker buildx build -f slim.toml --build-arg SLIM_ENTRYPOINT=%s -t %s .", ps[0], path.Base(others[0])),
+			"# (the CI recipes in docs/ci show one image per binary: a matrix entry each, SLIM_ENTRYPOINT).")
+	}
+	if err := checkLocalDirs(dir); err != nil {
+		return nil, err
+	}
+	if presets.IsFile(filepath.Join(dir, "go.work")) {
+		d.Notes = append(d.Notes, "# go.work: every module it uses is built from this context (their go.mod files are copied before the download)")
+	}
+	g, err := newGraph(dir)
 	if err != nil {
 		return nil, err
 	}
-	d.Notes = append(d.Notes, more...)
+	// One descriptor builds every binary (SLIM_ENTRYPOINT), and
+	// CGO_ENABLED is one key for all: cgo when any of them needs it.
+	var cgoNeeds []string
+	for _, m := range append([]string{main}, others...) {
+		if deps := g.cgoDeps(filepath.Join(dir, filepath.FromSlash(m))); len(deps) > 0 {
+			who := packagePath(m)
+			if m == "." {
+				who = "the root package"
+			}
+			cgoNeeds = append(cgoNeeds, fmt.Sprintf("%s imports %s", who, strings.Join(deps, ", ")))
+		}
+	}
+	if len(cgoNeeds) > 0 {
+		d.BuildEnv = append(d.BuildEnv, presets.EnvKey{Key: "CGO_ENABLED", Value: "1",
+			Note: strings.Join(cgoNeeds, "; ") + ": C code (cgo), so the build uses gcc and the image gets the C libraries the binary loads"})
+	}
+	if miss := g.unresolved(); len(miss) > 0 {
+		if len(miss) > 5 {
+			miss = append(miss[:5], fmt.Sprintf("and %d more", len(miss)-5))
+		}
+		d.Notes = append(d.Notes, fmt.Sprintf("# not read for cgo (not downloaded on this machine: go mod download): %s; if one has C code, the build fails and says to add CGO_ENABLED = \"1\"", strings.Join(miss, ", ")))
+	}
 	return d, nil
 }
 
-// moduleNotes reads go.mod and go.work in dir with golang.org/x/mod/modfile
-// and returns slim init's notes about them, or an error naming file:line
-// for a local replace (or go.work use) directory outside dir, which no
-// build of dir can read. It also notes vendor/modules.txt (the build
-// downloads nothing and uses -mod=vendor) and a package of the module
-// (vendor/ included) importing "C", whose build needs CGO_ENABLED = "1".
-func moduleNotes(dir, main string) ([]string, error) {
-	var notes []string
+// checkLocalDirs reads go.mod and go.work in dir with golang.org/x/mod/modfile
+// and returns an error naming file:line for a local replace (or go.work
+// use) directory outside dir, which no build of dir can read, or for a
+// file that does not parse.
+func checkLocalDirs(dir string) error {
 	check := func(file string, line int, what, p string) error {
 		if !modfile.IsDirectoryPath(p) {
 			return nil
@@ -125,72 +182,31 @@ func moduleNotes(dir, main string) ([]string, error) {
 	if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
 		f, err := modfile.Parse("go.mod", data, nil)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, r := range f.Replace {
 			if err := check("go.mod", r.Syntax.Start.Line, "replace "+r.Old.Path, r.New.Path); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
 	if data, err := os.ReadFile(filepath.Join(dir, "go.work")); err == nil {
 		f, err := modfile.ParseWork("go.work", data, nil)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, u := range f.Use {
 			if err := check("go.work", u.Syntax.Start.Line, "use", u.Path); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		for _, r := range f.Replace {
 			if err := check("go.work", r.Syntax.Start.Line, "replace "+r.Old.Path, r.New.Path); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		notes = append(notes, "# go.work: every module it uses is built from this context (their go.mod files are copied before the download)")
 	}
-	if presets.IsFile(filepath.Join(dir, "vendor", "modules.txt")) {
-		notes = append(notes, "# vendor/modules.txt: the build uses the vendored modules (-mod=vendor) and downloads nothing")
-	}
-	if pkg := cgoPackage(dir); pkg != "" {
-		notes = append(notes, fmt.Sprintf(`# %s imports "C": add [build.env] CGO_ENABLED = "1" if %s uses it (the build fails and says so otherwise)`, pkg, packagePath(main)))
-	}
-	return notes, nil
-}
-
-// importC matches a cgo import (import "C"), alone or in an import block.
-var importC = regexp.MustCompile(`(?m)^\s*(import\s+)?"C"\s*$`)
-
-// cgoPackage returns the first directory (relative, slash-separated) under
-// dir with a non-test .go file importing "C", vendor/ included and nested
-// modules left out; "" when there is none. The walk stops after 20000 files.
-func cgoPackage(dir string) string {
-	found, visited := "", 0
-	filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return nil
-		}
-		if e.IsDir() {
-			if p != dir && ((presets.SkipDir(e.Name()) && e.Name() != "vendor") || presets.IsFile(filepath.Join(p, "go.mod"))) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if visited++; visited > 20000 {
-			return filepath.SkipAll
-		}
-		if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
-			return nil
-		}
-		if importC.Match(presets.ReadHead(p)) {
-			rel, _ := filepath.Rel(dir, filepath.Dir(p))
-			found = filepath.ToSlash(rel)
-			return filepath.SkipAll
-		}
-		return nil
-	})
-	return found
+	return nil
 }
 
 // mainPackages lists the directories (relative, slash-separated, "." for

@@ -1,10 +1,13 @@
 package golang
 
 import (
-	"github.com/slimfront/slimfront/presets/presettest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/slimfront/slimfront/presets/presettest"
 )
 
 func TestDetectFindsTheMainPackage(t *testing.T) {
@@ -50,8 +53,8 @@ func TestDetectFailsWithoutOneMainPackage(t *testing.T) {
 		files map[string]string
 		want  string
 	}{
-		"none":    {map[string]string{"go.mod": "module x\n", "lib.go": "package x\n"}, "no main package"},
-		"several": {map[string]string{"go.mod": "module x\n", "cmd/b/main.go": "package main\n", "cmd/a/main.go": "package main\n"}, "several main packages: ./cmd/a, ./cmd/b; choose one with --entrypoint, e.g. slim init --entrypoint ./cmd/a"},
+		"none":                     {map[string]string{"go.mod": "module x\n", "lib.go": "package x\n"}, "no main package"},
+		"several, none under cmd/": {map[string]string{"go.mod": "module x\n", "worker/main.go": "package main\n", "server/main.go": "package main\n"}, "several main packages: ./server, ./worker; choose one with --entrypoint, e.g. slim init --entrypoint ./server"},
 	} {
 		if _, err := (Preset{}).Detect(presettest.Tree(t, tc.files), ""); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", name, err, tc.want)
@@ -59,22 +62,62 @@ func TestDetectFailsWithoutOneMainPackage(t *testing.T) {
 	}
 }
 
-func TestDetectNotesVendorWorkspaceAndCgo(t *testing.T) {
-	d, err := Preset{}.Detect(presettest.Tree(t, map[string]string{
-		"go.mod":                    "module x\n\ngo 1.24\n\nreplace example.com/lib => ./lib\n",
+func TestDetectWritesVendorWorkspaceAndCgoOfTheMainPackagesDeps(t *testing.T) {
+	files := map[string]string{
+		"go.mod":                    "module x\n\ngo 1.24\n\nrequire example.com/c v1.0.0\n\nreplace example.com/lib => ./lib\n",
 		"go.work":                   "go 1.24\n\nuse (\n\t.\n\t./lib\n)\n",
 		"lib/go.mod":                "module example.com/lib\n",
-		"main.go":                   "package main\n",
-		"vendor/modules.txt":        "# example.com/c v1.0.0\n",
+		"lib/lib.go":                "package lib\n\nimport _ \"example.com/c\"\n",
+		"main.go":                   "package main\n\nimport _ \"example.com/lib\"\n",
+		"vendor/modules.txt":        "# example.com/c v1.0.0\n## explicit\nexample.com/c\n",
 		"vendor/example.com/c/c.go": "package c\n\n// #include <stdio.h>\nimport \"C\"\n",
-	}), "")
+	}
+	d, err := Preset{}.Detect(presettest.Tree(t, files), "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	if want := []string{"go.mod", "go.work", "vendor/modules.txt"}; !reflect.DeepEqual(d.Deps, want) {
+		t.Errorf("deps %q, want %q", d.Deps, want)
+	}
+	if len(d.BuildEnv) != 1 || d.BuildEnv[0].Key != "CGO_ENABLED" || d.BuildEnv[0].Value != "1" || !strings.Contains(d.BuildEnv[0].Note, "the root package imports example.com/c") {
+		t.Errorf("build env %+v: want CGO_ENABLED = 1 for example.com/c, reached through the local module", d.BuildEnv)
+	}
+	if notes := strings.Join(d.Notes, "\n"); !strings.Contains(notes, "# go.work: every module it uses") || strings.Contains(notes, "not read for cgo") {
+		t.Errorf("notes %q", notes)
+	}
+	// The same cgo package in vendor/ but not imported: no cgo.
+	files["lib/lib.go"] = "package lib\n"
+	if d, err := (Preset{}).Detect(presettest.Tree(t, files), ""); err != nil || len(d.BuildEnv) != 0 {
+		t.Errorf("a cgo package outside the main package's graph: env %+v, err %v", d.BuildEnv, err)
+	}
+}
+
+func TestDetectReadsTheModuleCacheAndNamesWhatIsNotThere(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("GOMODCACHE", cache)
+	mod := filepath.Join(cache, "github.com", "!acme", "sqlite@v1.2.3") // module.EscapePath: upper case as !lower
+	if err := os.MkdirAll(mod, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(mod, "sqlite.go"), []byte("package sqlite\n\n/*\n#include <stdlib.h>\n*/\nimport \"C\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := presettest.Tree(t, map[string]string{
+		"go.mod":          "module x\n\ngo 1.24\n\nrequire (\n\tgithub.com/Acme/sqlite v1.2.3\n\tgithub.com/gone/away v0.1.0\n)\n",
+		"cmd/api/main.go": "package main\n\nimport (\n\t\"net/http\"\n\n\t_ \"github.com/Acme/sqlite\"\n)\n\nfunc main() { http.ListenAndServe(\":8080\", nil) }\n",
+		"cmd/gc/main.go":  "package main\n\nimport _ \"github.com/gone/away/sub\"\n",
+	})
+	d, err := Preset{}.Detect(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Path != "./cmd/api" || len(d.BuildEnv) != 1 || !strings.Contains(d.BuildEnv[0].Note, "./cmd/api imports github.com/Acme/sqlite") {
+		t.Errorf("path %q env %+v", d.Path, d.BuildEnv)
+	}
 	notes := strings.Join(d.Notes, "\n")
-	for _, want := range []string{"# go.work: every module it uses", "# vendor/modules.txt: the build uses the vendored modules", `# vendor/example.com/c imports "C": add [build.env] CGO_ENABLED = "1"`} {
+	for _, want := range []string{"# The other binaries under cmd/: ./cmd/gc.", "--build-arg SLIM_ENTRYPOINT=./cmd/gc -t gc .", "not read for cgo (not downloaded on this machine: go mod download): github.com/gone/away;"} {
 		if !strings.Contains(notes, want) {
-			t.Errorf("notes %q lack %q", notes, want)
+			t.Errorf("notes lack %q:\n%s", want, notes)
 		}
 	}
 }
