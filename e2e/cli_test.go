@@ -176,7 +176,7 @@ func TestCIRecipesBuildLocally(t *testing.T) {
 		}
 		args = append(args, "-f", repoPath(b.File), "--platform", strings.Join(b.Platforms, ","))
 		// The same build in another recipe or step (labels aside) runs once.
-		key := fmt.Sprint(b.Context, b.File, b.Platforms, b.BuildArgs["SLIM_PRESET"], b.BuildArgs["SLIM_VERSION"])
+		key := fmt.Sprint(b.Context, b.File, b.Platforms, b.BuildArgs["SLIM_PRESET"], b.BuildArgs["SLIM_VERSION"], b.BuildArgs["SLIM_ENTRYPOINT"])
 		if seen[key] {
 			continue
 		}
@@ -195,8 +195,24 @@ func TestCIRecipesBuildLocally(t *testing.T) {
 			if len(l.Images) != len(b.Platforms) {
 				t.Errorf("want %d platform images (%s), got %d", len(b.Platforms), strings.Join(b.Platforms, ","), len(l.Images))
 			}
+			// SLIM_ENTRYPOINT picks the binary: the image runs the one the
+			// recipe entry names (the planned entrypoint, app is after overrides).
+			for _, img := range l.Images {
+				if ep := img.Config.Config.Entrypoint; app.Language == "go" && (len(ep) == 0 || filepath.Base(ep[0]) != goBinary(app.Entrypoint.Path)) {
+					t.Errorf("%s: image entrypoint %q, want the binary of %s", img.Platform.Architecture, ep, app.Entrypoint.Path)
+				}
+			}
 		})
 	}
+}
+
+// goBinary is the name the Go preset gives the binary of a main package
+// ("app" for the module root).
+func goBinary(pkg string) string {
+	if pkg == "." || pkg == "" {
+		return "app"
+	}
+	return filepath.Base(pkg)
 }
 
 // Every binary of the module answers -version, and -h with examples and

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"path"
 	"strings"
 	"testing"
 
@@ -15,7 +16,8 @@ func TestCIRecipesAreValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	langs := map[string]map[string]bool{} // recipe file -> languages
+	langs := map[string]map[string]bool{}    // recipe file -> languages
+	binaries := map[string]map[string]bool{} // recipe file -> entrypoints chosen by SLIM_ENTRYPOINT
 	for _, b := range builds {
 		t.Run(b.Recipe, func(t *testing.T) {
 			app, err := cirecipe.Check("../..", b)
@@ -27,9 +29,15 @@ func TestCIRecipesAreValid(t *testing.T) {
 			}
 			file, _, _ := strings.Cut(b.Recipe, " ")
 			if langs[file] == nil {
-				langs[file] = map[string]bool{}
+				langs[file], binaries[file] = map[string]bool{}, map[string]bool{}
 			}
 			langs[file][app.Language] = true
+			if ep, ok := b.BuildArgs["SLIM_ENTRYPOINT"]; ok && ep != "" {
+				if got, want := app.Entrypoint.Path, strings.TrimPrefix(path.Clean(ep), "./"); got != want {
+					t.Errorf("SLIM_ENTRYPOINT=%s planned entrypoint %q", ep, got)
+				}
+				binaries[file][app.Entrypoint.Path] = true
+			}
 		})
 	}
 	for _, f := range cirecipe.Files {
@@ -37,6 +45,10 @@ func TestCIRecipesAreValid(t *testing.T) {
 			if !langs[f][l] {
 				t.Errorf("%s: no %s entry in the matrix", f, l)
 			}
+		}
+		// The repository with several binaries: one image per binary.
+		if !binaries[f]["."] || !binaries[f]["cmd/worker"] {
+			t.Errorf("%s: want entries building go-vendored's server (.) and worker (./cmd/worker) with SLIM_ENTRYPOINT, got %v", f, binaries[f])
 		}
 	}
 }

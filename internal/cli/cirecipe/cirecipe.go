@@ -76,7 +76,9 @@ func asString(v any) string      { s, _ := v.(string); return s }
 
 var ghExpr = regexp.MustCompile(`\$\{\{\s*([\w.-]+)\s*\}\}`)
 
-// github: jobs.*.strategy.matrix.include entries × docker/build-push-action steps.
+// github: jobs.*.strategy.matrix.include entries × docker/build-push-action
+// steps. ${{ matrix.KEY }} is the entry's value, "" when the entry has no
+// KEY (as GitHub renders null).
 func github(file string, doc map[string]any) ([]Build, error) {
 	var out []Build
 	for name, j := range asMap(doc["jobs"]) {
@@ -88,7 +90,13 @@ func github(file string, doc map[string]any) ([]Build, error) {
 				return ghExpr.ReplaceAllStringFunc(s, func(m string) string {
 					key := ghExpr.FindStringSubmatch(m)[1]
 					if k, ok := strings.CutPrefix(key, "matrix."); ok {
-						return fmt.Sprint(entry[k])
+						// A key an entry lacks is null, which GitHub
+						// interpolates as "" (so SLIM_ENTRYPOINT= sets
+						// nothing); fmt.Sprint(nil) would be "<nil>".
+						if v, ok := entry[k]; ok && v != nil {
+							return fmt.Sprint(v)
+						}
+						return ""
 					}
 					if v, ok := ciValues[key]; ok {
 						return v
