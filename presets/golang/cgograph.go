@@ -4,7 +4,6 @@ import (
 	"errors"
 	"go/build"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -194,13 +193,13 @@ func (g *graph) load(dir string) *graphPkg {
 }
 
 // cgoDeps walks the imports of the main package in mainDir and returns the
-// import paths of the non-standard packages with cgo files among them (the
-// main package itself included, as ".../<dir>"), sorted.
-func (g *graph) cgoDeps(mainDir string) []string {
+// import paths of the non-standard packages with cgo files among them,
+// sorted, and whether the main package itself has cgo files.
+func (g *graph) cgoDeps(mainDir string) (deps []string, self bool) {
 	found := map[string]bool{}
 	seen := map[string]bool{mainDir: true}
 	type item struct{ dir, ip string }
-	queue := []item{{mainDir, "./" + filepath.ToSlash(mustRel(g.dir, mainDir))}}
+	queue := []item{{mainDir, ""}}
 	for len(queue) > 0 && g.visited < maxGraphPackages {
 		it := queue[0]
 		queue = queue[1:]
@@ -208,8 +207,11 @@ func (g *graph) cgoDeps(mainDir string) []string {
 		if p == nil {
 			continue
 		}
-		if p.cgo {
-			found[path.Clean(it.ip)] = true
+		switch {
+		case p.cgo && it.ip == "":
+			self = true
+		case p.cgo:
+			found[it.ip] = true
 		}
 		for _, ip := range p.imports {
 			if ip == "C" {
@@ -221,12 +223,11 @@ func (g *graph) cgoDeps(mainDir string) []string {
 			}
 		}
 	}
-	out := make([]string, 0, len(found))
 	for ip := range found {
-		out = append(out, ip)
+		deps = append(deps, ip)
 	}
-	sort.Strings(out)
-	return out
+	sort.Strings(deps)
+	return deps, self
 }
 
 // unresolved lists what the walks could not read (modules not in the
@@ -238,12 +239,4 @@ func (g *graph) unresolved() []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-func mustRel(base, p string) string {
-	rel, err := filepath.Rel(base, p)
-	if err != nil {
-		return p
-	}
-	return rel
 }

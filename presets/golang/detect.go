@@ -140,11 +140,15 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 	// CGO_ENABLED is one key for all: cgo when any of them needs it.
 	var cgoNeeds []string
 	for _, m := range append([]string{main}, others...) {
-		if deps := g.cgoDeps(filepath.Join(dir, filepath.FromSlash(m))); len(deps) > 0 {
-			who := packagePath(m)
-			if m == "." {
-				who = "the root package"
-			}
+		deps, self := g.cgoDeps(filepath.Join(dir, filepath.FromSlash(m)))
+		who := packagePath(m)
+		if m == "." {
+			who = "the root package"
+		}
+		if self {
+			cgoNeeds = append(cgoNeeds, who+` imports "C" itself`)
+		}
+		if len(deps) > 0 {
 			cgoNeeds = append(cgoNeeds, fmt.Sprintf("%s imports %s", who, strings.Join(deps, ", ")))
 		}
 	}

@@ -105,13 +105,13 @@ func TestDetectReadsTheModuleCacheAndNamesWhatIsNotThere(t *testing.T) {
 	dir := presettest.Tree(t, map[string]string{
 		"go.mod":          "module x\n\ngo 1.24\n\nrequire (\n\tgithub.com/Acme/sqlite v1.2.3\n\tgithub.com/gone/away v0.1.0\n)\n",
 		"cmd/api/main.go": "package main\n\nimport (\n\t\"net/http\"\n\n\t_ \"github.com/Acme/sqlite\"\n)\n\nfunc main() { http.ListenAndServe(\":8080\", nil) }\n",
-		"cmd/gc/main.go":  "package main\n\nimport _ \"github.com/gone/away/sub\"\n",
+		"cmd/gc/main.go":  "package main\n\n// #include <stdlib.h>\nimport \"C\"\nimport _ \"github.com/gone/away/sub\"\n",
 	})
 	d, err := Preset{}.Detect(dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Path != "./cmd/api" || len(d.BuildEnv) != 1 || !strings.Contains(d.BuildEnv[0].Note, "./cmd/api imports github.com/Acme/sqlite") {
+	if d.Path != "./cmd/api" || len(d.BuildEnv) != 1 || !strings.Contains(d.BuildEnv[0].Note, `./cmd/api imports github.com/Acme/sqlite; ./cmd/gc imports "C" itself`) {
 		t.Errorf("path %q env %+v", d.Path, d.BuildEnv)
 	}
 	notes := strings.Join(d.Notes, "\n")
