@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slimfront/slimfront/internal/ocitar"
 )
 
 // Python apps shaped like real projects (issue 14): a Django site whose
@@ -211,5 +213,113 @@ func TestWritableDirectoryForState(t *testing.T) {
 				t.Errorf("the runtime user can write /app/app.py: only [run] writable directories should be its own\n%s", out)
 			}
 		})
+	}
+}
+
+// distInfoRE matches a distribution's metadata directory in the venv's
+// site-packages: name and version.
+var distInfoRE = regexp.MustCompile(`^opt/venv/lib/python3\.[0-9]+/site-packages/([^/]+)-([^/-]+)\.dist-info/METADATA$`)
+
+// installedDists reads the distributions installed in the image's venv
+// from the OCI layout at tarPath (internal/ocitar): normalised name ->
+// version, from each *.dist-info/METADATA.
+func installedDists(t *testing.T, tarPath string) map[string]string {
+	t.Helper()
+	l, err := ocitar.Open(tarPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Images) != 1 {
+		t.Fatalf("%d images in %s, want 1", len(l.Images), tarPath)
+	}
+	files, err := l.Files(l.Images[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		if m := distInfoRE.FindStringSubmatch(strings.TrimPrefix(f.Name, "./")); m != nil {
+			out[strings.ReplaceAll(strings.ToLower(m[1]), "-", "_")] = m[2]
+		}
+	}
+	return out
+}
+
+// TestLayeredRequirementsInstallTheProductionSet: examples/python-layered-requirements
+// lists only requirements/prod.txt in deps; its -r base.txt and -c
+// constraints.txt are followed, so the venv holds exactly Flask's and
+// gunicorn's distributions, at the versions constraints.txt pins
+// (Werkzeug 3.1.3, MarkupSafe 3.0.2, older than the newest), with nothing
+// of dev.txt (pytest) and no package a constraint alone names (pluggy).
+// The app answers with those versions; a source edit keeps pip's install
+// CACHED (the included files are dependency manifests, not sources).
+func TestLayeredRequirementsInstallTheProductionSet(t *testing.T) {
+	requireEnv(t)
+	want := map[string]string{
+		"flask": "3.1.1", "werkzeug": "3.1.3", "markupsafe": "3.0.2", "gunicorn": "23.0.0",
+		"jinja2": "", "itsdangerous": "", "click": "", "blinker": "", "packaging": "",
+	}
+	for _, preset := range pythonPresets {
+		t.Run(preset, func(t *testing.T) {
+			t.Parallel()
+			e := loadExpect(t, repoPath("examples", "python-layered-requirements"))
+			dir := copyExample(t, "python-layered-requirements")
+			checkSyntaxLine(t, dir)
+			im, tarPath := buildPresetImage(t, dir, preset)
+			checkSize(t, im, e, preset)
+			checkNoDevPackages(t, im)
+			got := installedDists(t, tarPath)
+			for name, v := range want {
+				if gv, ok := got[name]; !ok || (v != "" && gv != v) {
+					t.Errorf("venv has %s %q, want %q", name, gv, v)
+				}
+			}
+			for name, v := range got {
+				if _, ok := want[name]; !ok {
+					t.Errorf("venv has %s %s, which is not in the production set", name, v)
+				}
+			}
+			if t.Failed() {
+				return
+			}
+			c := runImage(t, tarPath)
+			c.checkServes(t, e)
+			c.checkUID(t)
+
+			app := filepath.Join(dir, "app.py")
+			if err := os.WriteFile(app, append(mustRead(t, app), fmt.Sprintf("\n# edited %d\n", time.Now().UnixNano())...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, out := mustBuildOCI(t, dir, "-f", "slim.toml", "--build-arg", "SLIM_PRESET="+preset)
+			if !cachedStep(out, "pip --python /opt/venv/bin/python install") {
+				t.Errorf("after a source edit the dependency install ran again (want CACHED)")
+			}
+		})
+	}
+}
+
+// TestBadRequirementsIncludeFailsAtItsLine: an -r whose file is missing,
+// and a -c leaving the build context, fail before anything runs, at the
+// deps line of slim.toml, naming the requirements file and line.
+func TestBadRequirementsIncludeFailsAtItsLine(t *testing.T) {
+	requireEnv(t)
+	t.Parallel()
+	dir := copyExample(t, "python-layered-requirements")
+	prod := filepath.Join(dir, "requirements", "prod.txt")
+	if err := os.WriteFile(prod, append(mustRead(t, prod), "-r extras.txt\n-c ../../site-constraints.txt\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := buildx(t, dir, "-f", "slim.toml", "--output", "type=oci,dest="+filepath.Join(t.TempDir(), "x.tar"))
+	if err == nil {
+		t.Fatalf("build with a missing include succeeded\n%s", out)
+	}
+	for _, want := range []string{
+		"slim.toml:6",
+		"requirements/prod.txt:5: -r extras.txt: requirements/extras.txt is not in the build context",
+		"requirements/prod.txt:6: -c ../../site-constraints.txt leaves the build context",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("build output lacks %q\n%s", want, out)
+		}
 	}
 }
