@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"debug/elf"
 	"io"
+	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -52,7 +54,9 @@ func elfMachines(t *testing.T, l *ocitar.Layout, img ocitar.Image) map[string]el
 
 // checkTwoPlatforms checks the index holds linux/amd64 and linux/arm64,
 // that every ELF file of each is for its machine and that the files in
-// mustBeELF are among them; it returns the layout and the amd64 image.
+// mustBeELF are among them ($ARCH is Node's name of the CPU, x64 or arm64;
+// $MACH the GNU one Python's extension module names carry, x86_64 or
+// aarch64).
 func checkTwoPlatforms(t *testing.T, tarPath string, mustBeELF ...string) {
 	t.Helper()
 	l, err := ocitar.Open(tarPath)
@@ -82,6 +86,7 @@ func checkTwoPlatforms(t *testing.T, tarPath string, mustBeELF ...string) {
 		t.Logf("linux/%s: %d ELF files, all %s", arch, len(machines), m)
 		for _, f := range mustBeELF {
 			f = strings.ReplaceAll(f, "$ARCH", map[string]string{"amd64": "x64", "arm64": "arm64"}[arch])
+			f = strings.ReplaceAll(f, "$MACH", map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[arch])
 			if _, ok := machines[f]; !ok {
 				t.Errorf("linux/%s: %s is not an ELF file of the image", arch, f)
 			}
@@ -136,5 +141,72 @@ func TestNodeArm64AddonWithoutPrebuildFails(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("the error does not say %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestPythonTwoPlatformsWithoutEmulation: python-flask (markupsafe's C
+// speedups) and python-native (orjson in Rust, pyzmq with its vendored
+// libzmq) for linux/amd64,linux/arm64 on distroless and scratch, on a
+// worker that cannot run arm64 programs: the arm64 builders run on the
+// build platform, uv installs the arm64 wheels, the interpreter and stdlib
+// come from the arm64 distroless python3 image as data
+// (presets/python/cross.go). Every ELF file of the arm64 image is aarch64,
+// the listed ones among them, and the amd64 image answers.
+func TestPythonTwoPlatformsWithoutEmulation(t *testing.T) {
+	requireEnv(t)
+	const site = "opt/venv/lib/python3.13/site-packages/"
+	for _, tc := range []struct {
+		example, preset string
+		elf             []string
+	}{
+		{"python-flask", "distroless", []string{"usr/bin/python3.13", site + "markupsafe/_speedups.cpython-313-$MACH-linux-gnu.so"}},
+		{"python-flask", "scratch", []string{"usr/bin/python3.13", "usr/lib/python3.13/lib-dynload/_ssl.cpython-313-$MACH-linux-gnu.so",
+			site + "markupsafe/_speedups.cpython-313-$MACH-linux-gnu.so"}},
+		{"python-native", "distroless", []string{"usr/bin/python3.13", site + "orjson/orjson.cpython-313-$MACH-linux-gnu.so", site + "zmq/backend/cython/_zmq.abi3.so"}},
+		{"python-native", "scratch", []string{"usr/bin/python3.13", site + "orjson/orjson.cpython-313-$MACH-linux-gnu.so", site + "zmq/backend/cython/_zmq.abi3.so"}},
+	} {
+		t.Run(tc.example+"/"+tc.preset, func(t *testing.T) {
+			t.Parallel()
+			dir := copyExample(t, tc.example)
+			tarPath, _ := mustBuildOCI(t, dir, "-f", "slim.toml", "--platform", "linux/amd64,linux/arm64", "--build-arg", "SLIM_PRESET="+tc.preset)
+			checkTwoPlatforms(t, tarPath, tc.elf...)
+			runImage(t, tarPath).checkServes(t, loadExpect(t, dir))
+		})
+	}
+}
+
+// sdistNamed matches uv's refusal of psycopg2's wheel built for amd64, or
+// crosscheck.py's line naming it.
+var sdistNamed = regexp.MustCompile(`psycopg2-2\.9\.10-\S*x86_64\S*\.whl.? is not compatible with the target|psycopg2 2\.9\.10: \S+ \(x86-64\)`)
+
+// TestPythonArm64SdistWithCodeFails: psycopg2 publishes no Linux wheels,
+// so for linux/arm64 uv builds it from source on the amd64 build platform;
+// x86-64 code in an arm64 image must never be the result. The build fails
+// at slim.toml's deps line naming psycopg2 (uv refuses the built wheel for
+// the target platform, or the check after the install names it).
+func TestPythonArm64SdistWithCodeFails(t *testing.T) {
+	requireEnv(t)
+	t.Parallel()
+	dir := copyExample(t, "python-psycopg2")
+	// the example's line asks pip for --no-binary, which uv refuses to
+	// parse; without it psycopg2 still has nothing but its sdist for Linux
+	if err := os.WriteFile(filepath.Join(dir, "requirements.txt"), []byte("psycopg2==2.9.10\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dest := filepath.Join(t.TempDir(), "img.tar")
+	out, err := buildx(t, dir, "-f", "slim.toml", "--platform", "linux/arm64", "--no-cache-filter", "deps",
+		"--output", "type=oci,dest="+dest+",name=app:latest")
+	if err == nil {
+		t.Fatalf("python-psycopg2 built green for linux/arm64 from an sdist compiled on amd64\n%s", out)
+	}
+	for _, want := range []string{"slimfront: deps: for linux/arm64", "slim.toml:4", ">>> deps"} { // the deps line of examples/python-psycopg2/slim.toml
+		if !strings.Contains(out, want) {
+			t.Errorf("the error does not say %q:\n%s", want, out)
+		}
+	}
+	if m := sdistNamed.FindString(out); m == "" {
+		t.Errorf("the error does not name psycopg2 as built for the wrong platform:\n%s", out)
+	} else {
+		t.Logf("failed as it must: %q", m)
 	}
 }

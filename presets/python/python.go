@@ -109,7 +109,9 @@ func (f flavor) sitePackages() string {
 }
 
 // Plan builds the Plan for one target platform t (builder stages run on
-// the target platform: wheels with extension modules build there), with the
+// the target platform: wheels with extension modules build there; for
+// another CPU than the build platform's they run on the build platform
+// and install the target's wheels, without emulation: cross.go), with the
 // final stage on app.Preset, which must be one of Bases
 // (presets.Registry.Plan checks it). Errors are *descriptor.Error at the key
 // at fault (version, entrypoint, deps, build.script, run.packages), or
@@ -121,6 +123,10 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 		return llbgen.Plan{}, err
 	}
 	fl, err := pickFlavor(app, choice)
+	if err != nil {
+		return llbgen.Plan{}, err
+	}
+	cx, err := crossFor(app, t, fl) // nil: builders on the target
 	if err != nil {
 		return llbgen.Plan{}, err
 	}
@@ -140,21 +146,40 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 	plan := llbgen.Plan{Checks: append(append(inst.checks, ep.checks...), presets.IncludeChecks(app)...)}
 	builder := builderStage(app, fl, inst)
 	deps := depsStage(app, fl, inst, ep)
-	plan.Stages = append(plan.Stages, builder, deps)
+	if cx != nil {
+		cs, err := cx.builders(builder, deps, inst)
+		if err != nil {
+			return llbgen.Plan{}, err
+		}
+		plan.Stages = append(plan.Stages, cs...)
+	} else {
+		plan.Stages = append(plan.Stages, builder, deps)
+	}
 	proj := ""
 	if inst.pyproject != "" {
 		ps := projectStage(app, fl, inst, ep)
+		if cx != nil {
+			ps = cx.project(ps)
+		}
 		plan.Stages = append(plan.Stages, ps)
 		proj = ps.Name
 	}
 	src := appStage(app, fl, ep, proj)
+	src.Where = cx.where()
 	if len(app.Run.Writable) > 0 && app.Build.Script == "" {
 		src.Reason = "the app's sources, compiled, with the writable directories; runs in parallel with the dependency install"
 	}
 	plan.Stages = append(plan.Stages, src)
 
 	var final llbgen.Stage
-	switch base.Base(app.Preset) {
+	bs := base.Base(app.Preset)
+	if cx != nil { // another CPU: cross.go's target-platform stages only copy
+		var more []llbgen.Stage
+		more, final = cx.finalStages(app, t, fl, deps.Name, uid, gid)
+		plan.Stages = append(plan.Stages, more...)
+		bs = ""
+	}
+	switch bs {
 	case base.Distroless:
 		runtime := llbgen.Stage{Name: "runtime", Reason: "the distroless base, read by the closure for the libraries it already has",
 			Base: llbgen.Base{Image: fl.final}, Where: llbgen.OnTarget}

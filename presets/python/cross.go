@@ -1,0 +1,424 @@
+package python
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/slimfront/slimfront/internal/descriptor"
+	"github.com/slimfront/slimfront/llbgen"
+	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/base"
+)
+
+// A Python image for another CPU than the build platform's (linux/arm64
+// built on linux/amd64) is built without emulation: nothing of the target
+// platform runs.
+//
+//   - The builder stages (the interpreter, the dependency install, the
+//     project, the app's bytecode) run on the build platform. The builder
+//     is the same stage the native build of the build platform uses, so a
+//     two-platform build shares it.
+//   - uv installs the dependencies for the target (`--python-platform`,
+//     https://docs.astral.sh/uv/reference/cli/#uv-pip-install--python-platform):
+//     the target's manylinux wheels, into the venv at the image's path,
+//     whose bin/python links to /usr/bin/python3.13 as in the image.
+//     Bytecode is compiled by the build platform's Python 3.13: pyc files
+//     do not depend on the CPU.
+//   - A package without a wheel for the target is built from its sdist on
+//     the build platform; pure-Python ones are fine, but compiled code
+//     would be for the build platform's CPU, so the install is checked
+//     (crossCheckScript) and fails at the deps line naming those packages.
+//     Cross-compiling sdists is not done.
+//   - The interpreter, the standard library and the shared libraries come
+//     from the target's gcr.io/distroless/python3-debian13 image (Debian
+//     trixie's python3.13 packages, unpacked), read as data: the scratch
+//     rootfs is assembled from its files on the build platform, and the
+//     closure reads them for the target's ELF headers. The final stage
+//     only copies.
+//
+// The alpine preset keeps its builders on the target platform (they need
+// emulation for another CPU): python:<v>-alpine's musl interpreter exists
+// only in that image.
+
+// crossVersion is the one Python version cross builds provide: the one
+// gcr.io/distroless/python3-debian13 ships for every platform, and the
+// builder's (Debian trixie's), so bytecode compiled on the build platform
+// is for the interpreter of the image.
+const crossVersion = "3.13"
+
+// crossTarget describes a target CPU Python images are built for without
+// emulation.
+type crossTarget struct {
+	platform   string // "linux/arm64", for messages
+	uvPlatform string // uv's --python-platform
+	binutils   string // Debian package with the target's strip, installed on the build platform
+	strip      string // its strip program
+	machine    int    // ELF e_machine of the target (elf.EM_AARCH64, ...)
+	machines   string // ELF e_machine values to names, for crossCheckScript's message
+}
+
+// elfMachineNames are the ELF machines crossCheckScript names.
+const elfMachineNames = "62=x86-64,183=aarch64,3=i386,40=arm,21=ppc64,22=s390x,243=riscv64"
+
+// crossTargets are the target architectures (OCI names) of cross builds:
+// the platforms gcr.io/distroless/python3-debian13 exists for. The uv
+// platforms are manylinux_2_40 wheels: Debian trixie's glibc is 2.41 and
+// 2_40 is the newest manylinux level uv names; a wheel for an older glibc
+// (manylinux2014, _2_28, ...) is accepted too. The strip programs are
+// Debian's binutils for the target (the build platform's strip reads only
+// its own CPU's objects).
+var crossTargets = map[string]crossTarget{
+	"arm64": {platform: "linux/arm64", uvPlatform: "aarch64-manylinux_2_40", binutils: "binutils-aarch64-linux-gnu", strip: "aarch64-linux-gnu-strip", machine: 183},
+	"amd64": {platform: "linux/amd64", uvPlatform: "x86_64-manylinux_2_40", binutils: "binutils-x86-64-linux-gnu", strip: "x86_64-linux-gnu-strip", machine: 62},
+}
+
+// crossFor returns the cross build of app for t, or nil when the builder
+// stages run on the target: the same CPU as the build platform (amd64
+// variants run each other's programs), an unknown build platform, a target
+// named by placeholders ($TARGETARCH, the portable Dockerfile), or the
+// alpine preset. Errors are *descriptor.Error: a version other than
+// crossVersion (at version), a target CPU without a distroless python3
+// image (at preset).
+func crossFor(app *descriptor.App, t presets.Target, fl flavor) (*crossTarget, error) {
+	p := t.Platform
+	if strings.HasPrefix(p.OS, "$") || strings.HasPrefix(p.Architecture, "$") || fl.alpine {
+		return nil, nil
+	}
+	bp, tp := platforms.Normalize(t.Build), platforms.Normalize(p)
+	if bp.Architecture == "" || bp.Architecture == tp.Architecture && (tp.Architecture != "arm" || bp.Variant == tp.Variant) {
+		return nil, nil
+	}
+	target := platforms.Format(tp)
+	build := platforms.Format(bp)
+	ct, ok := crossTargets[tp.Architecture]
+	if !ok || tp.OS != "linux" {
+		return nil, descriptor.Errorf(app, "preset", "Python for %s on a %s build platform: images for another CPU are built without emulation for linux/amd64 and linux/arm64 (the platforms of gcr.io/distroless/python3-debian13); build %s on a machine of that CPU",
+			target, build, target)
+	}
+	if fl.version != crossVersion {
+		return nil, descriptor.Errorf(app, "version", "Python %s for %s on a %s build platform: images for another CPU are built without emulation with Debian trixie's Python %s (the interpreter gcr.io/distroless/python3-debian13 ships for every platform); valid: %s, or build %s on a machine of that CPU",
+			fl.version, target, build, crossVersion, crossVersion, target)
+	}
+	ct.machines = elfMachineNames
+	return &ct, nil
+}
+
+// crossToolsStage is the stage name of crossBuilders' tools layer.
+const crossToolsStage = "crosstools"
+
+// crossCheckPath is where crossCheckScript is written in crossToolsStage.
+const crossCheckPath = "/usr/local/lib/slimfront/crosscheck.py"
+
+// crossCheckScript fails when the directories hold ELF files for another
+// machine than the target's, naming the distributions (by their RECORD)
+// that own them: source distributions uv built on the build platform.
+const crossCheckScript = `"""slimfront: the install for PLATFORM must hold no compiled code for another CPU."""
+import os, sys
+
+
+def machine(path):
+    try:
+        with open(path, "rb") as f:
+            h = f.read(20)
+    except OSError:
+        return None
+    if len(h) < 20 or h[:4] != b"\x7fELF":
+        return None
+    return int.from_bytes(h[18:20], "little" if h[5] == 1 else "big")
+
+
+def main():
+    want, platform, names, *dirs = sys.argv[1:]
+    want, names = int(want), dict(kv.split("=") for kv in names.split(","))
+    bad = {}
+    for d in dirs:
+        for dirpath, dirnames, files in os.walk(d):
+            for f in files:
+                p = os.path.join(dirpath, f)
+                if os.path.islink(p) or not os.path.isfile(p):
+                    continue
+                m = machine(p)
+                if m is not None and m != want:
+                    bad[os.path.normpath(p)] = names.get(str(m), "machine %d" % m)
+    if not bad:
+        return
+    owners = {}
+    for d in dirs:
+        for dirpath, dirnames, files in os.walk(d):
+            if not dirpath.endswith(".dist-info") or "RECORD" not in files:
+                continue
+            meta = {}
+            try:
+                with open(os.path.join(dirpath, "METADATA"), encoding="utf-8", errors="replace") as f:
+                    for line in f:
+                        if not line.strip():
+                            break
+                        k, _, v = line.partition(":")
+                        meta.setdefault(k.strip(), v.strip())
+            except OSError:
+                pass
+            dist = ("%s %s" % (meta.get("Name", os.path.basename(dirpath)), meta.get("Version", ""))).strip()
+            site = os.path.dirname(dirpath)
+            with open(os.path.join(dirpath, "RECORD"), encoding="utf-8", errors="replace") as f:
+                for line in f:
+                    rel = line.split(",")[0]
+                    if rel:
+                        owners[os.path.normpath(os.path.join(site, rel))] = dist
+    by_dist = {}
+    for p, m in sorted(bad.items()):
+        by_dist.setdefault(owners.get(p, "(no package record)"), []).append("%s (%s)" % (os.path.basename(p), m))
+    lines = ["  %s: %s" % (d, ", ".join(fs)) for d, fs in sorted(by_dist.items())]
+    sys.exit("slimfront: deps: no %s wheel for these packages, so they were built from source on the build platform "
+             "and their compiled code is for its CPU, not the target's:\n%s\n"
+             "Images for another CPU are built without emulation from the target's wheels (cross-compiling source "
+             "distributions is not supported): use versions that publish %s wheels (manylinux), or build %s on a "
+             "machine of that CPU." % (platform, "\n".join(lines), platform, platform))
+
+
+main()
+`
+
+// crossInstallPath is where crossInstallSh is written in crossToolsStage.
+const crossInstallPath = "/usr/local/lib/slimfront/crossinstall"
+
+// crossInstallSh runs the install (its arguments after the target
+// platform) and, when it fails, says last (where buildx shows it) how a
+// cross install works and what it needs.
+const crossInstallSh = `#!/bin/sh
+p=$1; shift; "$@" && exit 0; rc=$?
+echo "slimfront: deps: for $p the dependencies are installed on the build platform, without emulation, by uv for the target (--python-platform), from $p wheels: see uv's error above. A package with compiled code and no $p wheel cannot be installed this way (cross-compiling source distributions is not supported): use a version that publishes $p (manylinux) wheels, or build $p on a machine of that CPU. Requirements files are read by uv here (pip-only options such as a per-requirement --no-binary are refused)." >&2
+exit $rc
+`
+
+// uvCrossEnv is uv's environment for installing into the venv: no
+// downloaded interpreters, copies (the cache is a mount), no bytecode (the
+// compile step makes it reproducibly), the system CA store.
+var uvCrossEnv = []llbgen.KV{
+	{Key: "UV_PYTHON_DOWNLOADS", Value: "never"},
+	{Key: "UV_LINK_MODE", Value: "copy"},
+	{Key: "UV_COMPILE_BYTECODE", Value: "0"},
+	{Key: "UV_NATIVE_TLS", Value: "1"},
+	{Key: "UV_CACHE_DIR", Value: uvCache},
+}
+
+// where returns the platform builder stages run on: the build platform for
+// a cross build, the target's otherwise.
+func (c *crossTarget) where() llbgen.Where {
+	if c != nil {
+		return llbgen.OnBuild
+	}
+	return llbgen.OnTarget
+}
+
+// builders turns the native builder and deps stages into the cross build's:
+// the builder on the build platform (unchanged otherwise, so the native
+// build of the build platform shares it), a tools stage on top of it
+// (the target's strip, uv, crossCheckScript), and the deps stage on that,
+// installing with uv for the target, checking the result and stripping
+// with the target's strip. It returns an error when the native stages do
+// not have the shape it rewrites (a change in stages.go the cross build
+// does not know yet); the unit tests plan every kind of dependency file.
+func (c *crossTarget) builders(builder, deps llbgen.Stage, in installer) ([]llbgen.Stage, error) {
+	builder.Where = llbgen.OnBuild
+	ts := llbgen.Stage{
+		Name:   crossToolsStage,
+		Reason: "tools for installing for " + c.platform + " on the build platform: the target's strip (Debian's " + c.binutils + ") and uv; never part of the image",
+		Base:   llbgen.Base{Stage: builder.Name},
+		Where:  llbgen.OnBuild,
+		Steps: []llbgen.Step{{
+			Reason: "strip for the target's objects",
+			Run:    &llbgen.Run{Argv: []string{"sh", "-c", aptScript, "apt", c.binutils}, Caches: []llbgen.Cache{aptCache, aptLists}},
+		}},
+	}
+	if in.kind != kindUV {
+		ts.Steps = append(ts.Steps, llbgen.Step{
+			Reason: "uv in the tools venv: it installs for another platform (--python-platform)",
+			Run:    &llbgen.Run{Argv: []string{tools + "/bin/pip", "install", "-q", lockTools[kindUV].pkgs}, Caches: []llbgen.Cache{pipMount}},
+		})
+	}
+	ts.Steps = append(ts.Steps,
+		llbgen.Step{Reason: "install wrapper: says last what a cross install needs when it fails",
+			File: &llbgen.File{Path: crossInstallPath, Data: []byte(crossInstallSh), Mode: 0o755}},
+		llbgen.Step{Reason: "the check that nothing compiled for the build platform's CPU was installed",
+			File: &llbgen.File{Path: crossCheckPath, Data: []byte(crossCheckScript), Mode: 0o644}})
+
+	deps.Where = llbgen.OnBuild
+	deps.Base = llbgen.Base{Stage: ts.Name}
+	deps.Reason = "the dependencies in the venv for " + c.platform + ", installed on the build platform from the target's wheels (no emulation), from the dependency manifests alone"
+	deps.Steps = slices.Clone(deps.Steps)
+	install := slices.IndexFunc(deps.Steps, func(s llbgen.Step) bool { return s.Key == "deps" && s.Run != nil })
+	if install < 0 {
+		return nil, fmt.Errorf("python cross build: the deps stage has no install step")
+	}
+	run, err := c.install(*deps.Steps[install].Run, in)
+	if err != nil {
+		return nil, err
+	}
+	deps.Steps[install].Run = run
+	deps.Steps[install].Reason = "install into the venv for " + c.platform + " with uv (--python-platform " + c.uvPlatform + "): the target's wheels"
+	deps.Steps = slices.Insert(deps.Steps, install+1, c.checkStep(venv))
+	stripped := false
+	for i, s := range deps.Steps {
+		if s.Run == nil || len(s.Run.Argv) == 0 || s.Run.Argv[0] != "find" {
+			continue
+		}
+		if j := slices.Index(s.Run.Argv, "strip"); j >= 0 {
+			r := *s.Run
+			r.Argv = slices.Clone(r.Argv)
+			r.Argv[j] = c.strip
+			deps.Steps[i].Run = &r
+			deps.Steps[i].Reason += "; with the target's strip"
+			stripped = true
+		}
+	}
+	if !stripped {
+		return nil, fmt.Errorf("python cross build: the deps stage has no strip step")
+	}
+	return []llbgen.Stage{builder, ts, deps}, nil
+}
+
+// install rewrites the native install run for the target: uv sync with
+// --python-platform for uv.lock, and uv pip install with --python-platform
+// in place of the tools venv's pip for every other kind (requirements
+// files, a pyproject.toml's dependencies, the poetry/pdm/pipenv exports).
+// A failure ends with crossInstallSh's message.
+func (c *crossTarget) install(run llbgen.Run, in installer) (*llbgen.Run, error) {
+	argv := slices.Clone(run.Argv)
+	if in.kind == kindUV {
+		if len(argv) < 2 || argv[0] != tools+"/bin/uv" || argv[1] != "sync" {
+			return nil, fmt.Errorf("python cross build: uv.lock is not installed with uv sync: %q", argv)
+		}
+		argv = append(argv, "--python-platform", c.uvPlatform)
+	} else {
+		pip := []string{tools + "/bin/pip", "--python", venv + "/bin/python", "install", "--no-compile", "--no-warn-script-location"}
+		i := slices.Index(argv, pip[0])
+		if i < 0 || len(argv) < i+len(pip) || !slices.Equal(argv[i:i+len(pip)], pip) {
+			return nil, fmt.Errorf("python cross build: the install is not the tools venv's pip: %q", argv)
+		}
+		uv := []string{tools + "/bin/uv", "pip", "install", "--python", venv + "/bin/python", "--python-platform", c.uvPlatform}
+		argv = slices.Concat(argv[:i], uv, argv[i+len(pip):])
+		run.Env = slices.Concat(run.Env, uvCrossEnv)
+		run.Caches = append(slices.Clone(run.Caches), uvMount)
+	}
+	run.Argv = append([]string{crossInstallPath, c.platform}, argv...)
+	return &run, nil
+}
+
+// checkStep runs crossCheckScript over dirs with the build platform's
+// Python, at the deps line.
+func (c *crossTarget) checkStep(dirs ...string) llbgen.Step {
+	argv := append([]string{"/usr/bin/python" + crossVersion, crossCheckPath, fmt.Sprint(c.machine), c.platform, c.machines}, dirs...)
+	return llbgen.Step{
+		Reason: "every compiled file installed is for " + c.platform + " (a package without a wheel for it was built here, for the build platform's CPU: an error naming it)",
+		Key:    "deps",
+		Run:    &llbgen.Run{Argv: argv, Network: llbgen.NetNone},
+	}
+}
+
+// project moves the project stage to the build platform and checks that
+// building the project made nothing for the build platform's CPU.
+func (c *crossTarget) project(ps llbgen.Stage) llbgen.Stage {
+	ps.Where = llbgen.OnBuild
+	ps.Steps = slices.Clone(ps.Steps)
+	if i := slices.IndexFunc(ps.Steps, func(s llbgen.Step) bool { return s.Key == "deps" && s.Run != nil }); i >= 0 {
+		ps.Steps = slices.Insert(ps.Steps, i+1, c.checkStep(projRoot))
+	}
+	return ps
+}
+
+// runtimeStage is the target's distroless python3 image, never run: the
+// final image's base on distroless, the interpreter's source on scratch.
+func (c *crossTarget) runtimeStage(distroless bool) llbgen.Stage {
+	st := llbgen.Stage{Name: "runtime", Base: llbgen.Base{Image: base.DistrolessImage("python3")}, Where: llbgen.OnTarget,
+		Reason: "the distroless base, read by the closure for the libraries it already has"}
+	if !distroless {
+		st.Reason = "the target's Python, read as data (never run): Debian trixie's python3.13 as gcr.io/distroless/python3-debian13 ships it for " + c.platform + ", with the libraries its modules load"
+	}
+	return st
+}
+
+// targetStage is the target-platform stage the closure reads: the target's
+// Python image with the venv installed for it (and, on scratch, the
+// assembled rootfs), so the venv's extensions resolve against the target's
+// libraries. It only copies.
+func (c *crossTarget) targetStage(deps, rootfsStage string) llbgen.Stage {
+	st := llbgen.Stage{
+		Name:   "target",
+		Reason: "the target's Python with the venv installed for it, read by the closure as data (never run)",
+		Base:   llbgen.Base{Stage: "runtime"},
+		Where:  llbgen.OnTarget,
+		Steps: []llbgen.Step{{Reason: "the venv installed for " + c.platform, Key: "deps",
+			Copy: &llbgen.Copy{From: deps, Src: []string{venv}, Dest: venv}}},
+	}
+	if rootfsStage != "" {
+		st.Steps = append(st.Steps, llbgen.Step{Reason: "the scratch image's system files, whose extension modules the closure resolves",
+			Copy: &llbgen.Copy{From: rootfsStage, Src: []string{rootfs}, Dest: rootfs}})
+	}
+	return st
+}
+
+// crossRootfsScript is rootfsScript reading the interpreter and the
+// standard library under $SLIM_TARGET_ROOT (the target's files) instead of
+// the running Python's: the build platform's Python 3.13 compiles the
+// target's stdlib (bytecode does not depend on the CPU); CA certificates
+// and tzdata, which do not either, come from the builder.
+var crossRootfsScript = strings.NewReplacer(
+	"shutil.copy2(python, root + python)", `shutil.copy2(os.environ["SLIM_TARGET_ROOT"] + python, root + python)`,
+	"shutil.copytree(lib, stage,", `shutil.copytree(os.environ["SLIM_TARGET_ROOT"] + lib, stage,`,
+).Replace(rootfsScript)
+
+// rootfs is rootfsStage for the cross build: on the build platform, from
+// the builder (so it runs in parallel with the install), with the target's
+// Python image (the runtime stage) mounted at /target and read as data.
+func (c *crossTarget) rootfs(fl flavor) llbgen.Stage {
+	st := rootfsStage(fl, true)
+	st.Where = llbgen.OnBuild
+	st.Base = llbgen.Base{Stage: "python"}
+	st.Reason = "scratch: exactly the system files the interpreter and the venv need, the interpreter and stdlib taken from " + c.platform + "'s files (never run)"
+	st.Steps = slices.Clone(st.Steps)
+	for i, s := range st.Steps {
+		switch {
+		case s.File != nil && s.File.Path == rootfsScriptPath:
+			f := *s.File
+			f.Data = []byte(crossRootfsScript)
+			st.Steps[i].File = &f
+		case s.Run != nil:
+			r := *s.Run
+			r.Argv = slices.Clone(r.Argv)
+			r.Argv[0] = "/usr/bin/python" + crossVersion // the build platform's interpreter runs the script
+			r.Env = append(slices.Clone(r.Env), llbgen.KV{Key: "SLIM_TARGET_ROOT", Value: "/target"})
+			r.Mounts = append(slices.Clone(r.Mounts), llbgen.Mount{Target: "/target", From: "runtime"})
+			st.Steps[i].Run = &r
+			st.Steps[i].Reason = "the target's interpreter, its stdlib compiled here into a zip without tests/idle/tkinter/ensurepip, its extension modules; CA certificates, tzdata"
+		}
+	}
+	return st
+}
+
+// closureFrom is the stage the cross build's closure reads.
+func (c *crossTarget) closureFrom() string { return "target" }
+
+// finalStages returns the cross build's stages after the builders and its
+// final stage, for distroless or scratch (crossFor plans alpine natively):
+// the target's Python image (runtime), on scratch the rootfs assembled on
+// the build platform from its files, the target stage (that image plus the
+// venv, and the rootfs) which the closure reads, the closure, and the
+// final stage, which only copies.
+func (c *crossTarget) finalStages(app *descriptor.App, t presets.Target, fl flavor, deps string, uid, gid int) ([]llbgen.Stage, llbgen.Stage) {
+	if base.Base(app.Preset) == base.Distroless {
+		runtime := c.runtimeStage(true)
+		target := c.targetStage(deps, "")
+		libs := presets.Closure{Name: "libs", From: target.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Have: runtime.Name}.Stage(t)
+		final := llbgen.Stage{Name: "final", Reason: "distroless python3 for " + c.platform + ": Debian's python3.13 at the builder's path, CA certificates, tzdata, no shell",
+			Base: llbgen.Base{Image: runtime.Base.Image}, Steps: []llbgen.Step{presets.CopyClosureTrees(libs.Name, venvWhat)}}
+		return []llbgen.Stage{runtime, target, libs}, final
+	}
+	runtime := c.runtimeStage(false)
+	rs := c.rootfs(fl)
+	target := c.targetStage(deps, rs.Name)
+	libs := presets.Closure{Name: "libs", From: target.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep,
+		Entries: []string{fl.python, rootfs + "/usr/lib/python" + fl.version + "/lib-dynload"}}.Stage(t)
+	return []llbgen.Stage{runtime, rs, target, libs}, scratchStage(rs.Name, libs.Name, uid, gid)
+}

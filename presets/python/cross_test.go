@@ -1,0 +1,250 @@
+package python
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/slimfront/slimfront/llbgen"
+	"github.com/slimfront/slimfront/presets"
+	"github.com/slimfront/slimfront/presets/presettest"
+)
+
+// arm64 plans for linux/arm64 on a linux/amd64 build platform, as
+// `--platform linux/arm64` does on this machine.
+var arm64 = presettest.Harness{Language: "python", Preset: New(), Target: presets.Target{Build: presettest.Amd64, Platform: presettest.Arm64}}
+
+// crossKinds are descriptors of every kind of dependency file the cross
+// install rewrites, with a [build] script and a project stage among them.
+var crossKinds = map[string]string{
+	"flask": apps["flask"], "django": apps["django"], "poetry": apps["poetry"], "uv": apps["uv"],
+	"pyproject": `language   = "python"
+entrypoint = "app.py"
+deps       = ["pyproject.toml"]
+preset     = "%s"
+`,
+	"pdm": `language   = "python"
+entrypoint = "app.py"
+deps       = ["pyproject.toml", "pdm.lock"]
+preset     = "%s"
+`,
+	"pipenv": `language   = "python"
+entrypoint = "app.py"
+deps       = ["Pipfile", "Pipfile.lock"]
+preset     = "%s"
+`,
+}
+
+// TestCrossPlanRunsNothingOnTheTarget: for linux/arm64 on amd64 no stage
+// with a Run step is on the target platform (nothing arm64 runs without
+// emulation); the install is uv's for the target's wheels, checked for
+// compiled code of the build platform right after, at the deps line; strip
+// is the target's; the closure reads the target stage.
+func TestCrossPlanRunsNothingOnTheTarget(t *testing.T) {
+	for name, src := range crossKinds {
+		for _, b := range []string{"distroless", "scratch"} {
+			t.Run(name+"/"+b, func(t *testing.T) {
+				plan := arm64.Plan(t, presettest.WithBase(src, b))
+				for _, s := range plan.Stages {
+					if s.Where == llbgen.OnTarget && slices.ContainsFunc(s.Steps, func(st llbgen.Step) bool { return st.Run != nil }) {
+						t.Errorf("stage %s runs a program on the target platform", s.Name)
+					}
+				}
+				deps := presettest.Stage(t, plan, "deps")
+				i := slices.IndexFunc(deps.Steps, func(s llbgen.Step) bool { return s.Key == "deps" && s.Run != nil })
+				if i < 0 || i+1 >= len(deps.Steps) {
+					t.Fatalf("no install step in deps: %+v", deps.Steps)
+				}
+				argv := strings.Join(deps.Steps[i].Run.Argv, " ")
+				if !strings.Contains(argv, "--python-platform aarch64-manylinux_2_40") || strings.Contains(argv, tools+"/bin/pip ") {
+					t.Errorf("the install is not uv's for the target: %s", argv)
+				}
+				if c := deps.Steps[i+1]; c.Run == nil || c.Key != "deps" || !slices.Contains(c.Run.Argv, crossCheckPath) || !slices.Contains(c.Run.Argv, "183") {
+					t.Errorf("the step after the install is not the aarch64 check at deps: %s", llbgen.Describe(c))
+				}
+				if !strings.Contains(llbgen.Format(llbgen.Plan{Stages: []llbgen.Stage{deps}}), "aarch64-linux-gnu-strip") {
+					t.Error("deps does not strip with the target's strip")
+				}
+				libs := presettest.Stage(t, plan, "libs")
+				if !slices.ContainsFunc(libs.Steps[0].Run.Mounts, func(m llbgen.Mount) bool { return m.Target == "/target" && m.From == "target" }) {
+					t.Errorf("the closure does not read the target stage: %+v", libs.Steps[0].Run.Mounts)
+				}
+				if rt := presettest.Stage(t, plan, "runtime"); rt.Where != llbgen.OnTarget || rt.Base.Image != "gcr.io/distroless/python3-debian13:nonroot" {
+					t.Errorf("runtime = %+v, want the target's distroless python3", rt)
+				}
+				if _, ok := stage(plan, "project"); ok && name != "poetry" && name != "uv" && name != "pyproject" && name != "pdm" {
+					t.Errorf("%s has a project stage", name)
+				}
+				if ps, ok := stage(plan, "project"); ok && !slices.ContainsFunc(ps.Steps, func(s llbgen.Step) bool {
+					return s.Run != nil && slices.Contains(s.Run.Argv, crossCheckPath) && slices.Contains(s.Run.Argv, projRoot)
+				}) {
+					t.Error("the project stage does not check what building the project made")
+				}
+			})
+		}
+	}
+}
+
+func stage(plan llbgen.Plan, name string) (llbgen.Stage, bool) {
+	i := slices.IndexFunc(plan.Stages, func(s llbgen.Stage) bool { return s.Name == name })
+	if i < 0 {
+		return llbgen.Stage{}, false
+	}
+	return plan.Stages[i], true
+}
+
+// TestCrossSharesTheNativeBuilder: the arm64 plan's builder and app stages
+// are the amd64 plan's, on the same (build) platform, so one two-platform
+// build runs them once.
+func TestCrossSharesTheNativeBuilder(t *testing.T) {
+	for _, name := range []string{"flask", "uv"} {
+		src := presettest.WithBase(apps[name], "scratch")
+		native, cross := h.Plan(t, src), arm64.Plan(t, src)
+		for _, s := range []string{"python", "app"} {
+			n, c := presettest.Stage(t, native, s), presettest.Stage(t, cross, s)
+			if c.Where != llbgen.OnBuild {
+				t.Errorf("%s: cross %s stage is not on the build platform", name, s)
+			}
+			n.Where = c.Where
+			if !reflect.DeepEqual(n, c) {
+				t.Errorf("%s: cross %s stage differs from the native one:\n%s\n%s", name, s,
+					llbgen.Format(llbgen.Plan{Stages: []llbgen.Stage{n}}), llbgen.Format(llbgen.Plan{Stages: []llbgen.Stage{c}}))
+			}
+		}
+		for _, s := range native.Stages {
+			if s.Name == crossToolsStage || s.Name == "target" {
+				t.Errorf("%s: native plan has a %s stage", name, s.Name)
+			}
+		}
+	}
+}
+
+func TestCrossGoldens(t *testing.T) {
+	presettest.Golden(t, "cross-arm64-flask-distroless", arm64.Plan(t, presettest.WithBase(apps["flask"], "distroless")))
+	presettest.Golden(t, "cross-arm64-uv-scratch", arm64.Plan(t, presettest.WithBase(apps["uv"], "scratch")))
+}
+
+// TestCrossTargetChoice: which targets plan a cross build, which natively
+// and which are refused at their key.
+func TestCrossTargetChoice(t *testing.T) {
+	flask := presettest.WithBase(apps["flask"], "distroless")
+	arm := presettest.Arm64
+	for _, c := range []struct {
+		name   string
+		src    string
+		target presets.Target
+		cross  bool
+		err    string
+	}{
+		{"native amd64", flask, presets.Target{Build: amd64, Platform: amd64}, false, ""},
+		{"arm64 on amd64", flask, presets.Target{Build: amd64, Platform: arm}, true, ""},
+		{"amd64 on arm64", flask, presets.Target{Build: arm, Platform: amd64}, true, ""},
+		{"unknown build platform", flask, presets.Target{Platform: arm}, false, ""},
+		{"alpine keeps its builders on the target", presettest.WithBase(apps["flask"], "alpine"), presets.Target{Build: amd64, Platform: arm}, false, ""},
+		{"another version", flask + "version = \"3.12\"\n", presets.Target{Build: amd64, Platform: arm},
+			false, `slim.toml:7:1: version: Python 3.12 for linux/arm64 on a linux/amd64 build platform`},
+		{"another CPU", flask, presets.Target{Build: amd64, Platform: ocispecs.Platform{OS: "linux", Architecture: "s390x"}},
+			false, `slim.toml:6:1: preset: Python for linux/s390x on a linux/amd64 build platform: images for another CPU are built without emulation for linux/amd64 and linux/arm64`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			plan, err := presets.NewRegistry(New()).Plan(h.Parse(t, c.src), c.target)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want it to contain %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, hasTools := stage(plan, crossToolsStage)
+			if hasTools != c.cross {
+				t.Errorf("cross = %v, want %v", hasTools, c.cross)
+			}
+		})
+	}
+}
+
+// TestCrossRootfsScriptReadsTheTarget: the scratch rootfs of a cross build
+// copies the interpreter and the stdlib from the target's files, and
+// nothing else of the assembly changes.
+func TestCrossRootfsScriptReadsTheTarget(t *testing.T) {
+	if n := strings.Count(crossRootfsScript, `os.environ["SLIM_TARGET_ROOT"]`); n != 2 {
+		t.Fatalf("crossRootfsScript reads SLIM_TARGET_ROOT %d times, want 2 (the interpreter and the stdlib): rootfsScript changed shape", n)
+	}
+	if d := len(crossRootfsScript) - len(rootfsScript); d != 2*len(`os.environ["SLIM_TARGET_ROOT"] + `) {
+		t.Errorf("crossRootfsScript differs from rootfsScript by %d bytes", d)
+	}
+	plan := arm64.Plan(t, presettest.WithBase(apps["flask"], "scratch"))
+	rs := presettest.Stage(t, plan, "rootfs")
+	if rs.Where != llbgen.OnBuild || rs.Base.Stage != "python" {
+		t.Errorf("rootfs = %v from %+v, want the builder on the build platform", rs.Where, rs.Base)
+	}
+	i := slices.IndexFunc(rs.Steps, func(s llbgen.Step) bool { return s.Run != nil })
+	if i < 0 || !slices.Contains(rs.Steps[i].Run.Mounts, llbgen.Mount{Target: "/target", From: "runtime"}) ||
+		!slices.Contains(rs.Steps[i].Run.Env, llbgen.KV{Key: "SLIM_TARGET_ROOT", Value: "/target"}) {
+		t.Errorf("the rootfs assembly does not read the target's files: %+v", rs.Steps)
+	}
+}
+
+// TestCrossCheckScriptNamesTheDistributions runs crossCheckScript on a
+// site-packages holding an x86-64 and an aarch64 ELF header: for aarch64
+// it fails naming the distribution that owns the x86-64 file (by its
+// RECORD); for x86-64 the other way round; without ELF files it passes.
+func TestCrossCheckScriptNamesTheDistributions(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 on this machine to run the check script with")
+	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "check.py")
+	site := filepath.Join(dir, "venv", "lib", "python3.13", "site-packages")
+	elfHeader := func(machine byte) []byte {
+		h := make([]byte, 64)
+		copy(h, "\x7fELF\x02\x01\x01")
+		h[18] = machine
+		return h
+	}
+	files := map[string][]byte{
+		"native/_speedups.cpython-313-x86_64-linux-gnu.so": elfHeader(62),
+		"native-1.2.dist-info/METADATA":                    []byte("Metadata-Version: 2.1\nName: native\nVersion: 1.2\n\nbody\n"),
+		"native-1.2.dist-info/RECORD":                      []byte("native/_speedups.cpython-313-x86_64-linux-gnu.so,sha256=x,64\nnative-1.2.dist-info/RECORD,,\n"),
+		"wheel/_fast.cpython-313-aarch64-linux-gnu.so":     elfHeader(183),
+		"wheel-2.0.dist-info/METADATA":                     []byte("Name: wheel-pkg\nVersion: 2.0\n"),
+		"wheel-2.0.dist-info/RECORD":                       []byte("wheel/_fast.cpython-313-aarch64-linux-gnu.so,,\n"),
+		"pure/__init__.py":                                 []byte("\x7fELF but short"),
+	}
+	for name, data := range files {
+		p := filepath.Join(site, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(script, []byte(crossCheckScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(machine, platform string, dirs ...string) (string, error) {
+		out, err := exec.Command(py, append([]string{script, machine, platform, elfMachineNames}, dirs...)...).CombinedOutput()
+		return string(out), err
+	}
+	out, err := run("183", "linux/arm64", filepath.Join(dir, "venv"))
+	if err == nil || !strings.Contains(out, "no linux/arm64 wheel") || !strings.Contains(out, "native 1.2: _speedups.cpython-313-x86_64-linux-gnu.so (x86-64)") || strings.Contains(out, "wheel-pkg") {
+		t.Errorf("aarch64 check: err = %v, output:\n%s", err, out)
+	}
+	out, err = run("62", "linux/amd64", filepath.Join(dir, "venv"))
+	if err == nil || !strings.Contains(out, "wheel-pkg 2.0: _fast.cpython-313-aarch64-linux-gnu.so (aarch64)") || strings.Contains(out, "native 1.2") {
+		t.Errorf("x86-64 check: err = %v, output:\n%s", err, out)
+	}
+	if out, err := run("183", "linux/arm64", filepath.Join(site, "pure")); err != nil {
+		t.Errorf("a tree without ELF files fails: %v\n%s", err, out)
+	}
+}
