@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/slimfront/slimfront/internal/elfdeps"
 )
 
 // trimLine is the "trimmed" part of the closure's JSON line
@@ -52,10 +54,11 @@ func filesUnder(im *ociImage, p string) []string {
 // numpy) on scratch: the image is within its budget (130 MiB, the goal of
 // issue 17), the closure's JSON line reports the removed tests per package,
 // pandas/tests and numpy's test packages are gone while the distributions'
-// metadata and licences stay, and the app computes its report with pandas,
-// numpy's linalg and the CSV parser. A second build with [run] keep =
-// ["pandas/tests/tools"] has that directory and still not the rest of
-// pandas/tests.
+// metadata and licences stay, the image carries the same report, and the
+// app computes its report with pandas, numpy's linalg and the CSV parser.
+// A second build with [run] keep = ["pandas/tests/tools"] has that
+// directory and still not the rest of pandas/tests, and `slim build` of it
+// (from cache) prints the report with the kept path.
 func TestTrimmedPandasImage(t *testing.T) {
 	requireEnv(t)
 	const example = "python-pandas"
@@ -71,9 +74,15 @@ func TestTrimmedPandasImage(t *testing.T) {
 	if tr.Trimmed.Packages["pandas"] < 10<<20 || tr.Trimmed.Kinds["tests"] < 10<<20 {
 		t.Errorf("pandas' test suite (tens of MB) is not in the report: %+v", tr.Trimmed)
 	}
-	im, err := readOCIImages(tarPath, nil)
+	report := strings.TrimPrefix(elfdeps.TrimReportPath, "/")
+	im, err := readOCIImages(tarPath, func(name string, _ int64) bool { return name == report })
 	if err != nil || len(im) != 1 {
 		t.Fatalf("images: %v (%d)", err, len(im))
+	}
+	// the image carries the same report, for slim build and slim size
+	if r := imageTrimReport(t, im[0]); r.Bytes != tr.Trimmed.Bytes || r.Files != tr.Trimmed.Files || r.Packages["pandas"] != tr.Trimmed.Packages["pandas"] {
+		t.Errorf("the image's %s says %d files, %d bytes (pandas %d); the closure line %d files, %d bytes (pandas %d)", report,
+			r.Files, r.Bytes, r.Packages["pandas"], tr.Trimmed.Files, tr.Trimmed.Bytes, tr.Trimmed.Packages["pandas"])
 	}
 	checkSize(t, im[0], e, "scratch")
 	checkNoShell(t, im[0])
@@ -126,6 +135,37 @@ func TestTrimmedPandasImage(t *testing.T) {
 		t.Errorf("[run] keep of pandas/tests/tools kept pandas/tests/frame too (%d files)", len(f))
 	}
 	runImage(t, tarPath).checkServes(t, e)
+
+	// slim build (here from the cache the builds above filled: the closure
+	// step does not run, its report still reaches the user) prints bytes
+	// per kind and per package and the kept path after the size report
+	code, stdout, stderr := slimBuild(t, "--progress=quiet", "--preset", "scratch", "--output", "type=oci,dest="+filepath.Join(t.TempDir(), "slim.tar"), dir)
+	if code != 0 {
+		t.Fatalf("slim build: exit %d\n%s", code, tail(stderr, 30))
+	}
+	for _, want := range []string{"linux/amd64  trimmed ", " from /opt/venv ", "  per kind:    tests ", "  per package: pandas ", "  kept pandas/tests/tools: [run] keep\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("slim build's report lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+// imageTrimReport parses the trimming report the image carries
+// (elfdeps.TrimReportPath; readOCIImages must have kept its contents).
+func imageTrimReport(t *testing.T, im *ociImage) elfdeps.TrimReport {
+	t.Helper()
+	name := strings.TrimPrefix(elfdeps.TrimReportPath, "/")
+	for i := len(im.Layers) - 1; i >= 0; i-- {
+		if b, ok := im.Layers[i].Kept[name]; ok {
+			r, err := elfdeps.ReadTrimReport(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+	}
+	t.Fatalf("the image has no %s", name)
+	return elfdeps.TrimReport{}
 }
 
 // TestTrimSizes builds python-flask, node-express and python-pandas on

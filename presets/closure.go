@@ -280,7 +280,7 @@ func Trimming(plan llbgen.Plan) []TrimPlan {
 // trimKinds are the kinds elfdeps.PlanTrim removes from a language's trees,
 // in words (both languages' when lang is neither).
 func trimKinds(lang string, sourceMaps bool) []string {
-	py := []string{"test suites, docs and examples inside installed distributions", "C headers", "static libraries", ".pyi stubs"}
+	py := []string{"test suites, docs and examples inside installed distributions", "C headers", "static libraries", ".pyi stubs", "C and Cython sources"}
 	node := []string{"tests, docs and examples of npm packages", "TypeScript sources and declarations"}
 	if sourceMaps {
 		node = append(node, "source maps")

@@ -211,13 +211,13 @@ func buildCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(reportOut, "size report (%s):\n", app.File)
 	over := writeSizeReport(reportOut, l, limit)
+	if limit == 0 {
+		fmt.Fprintln(reportOut, `  no size budget: set size_budget = "..." in slim.toml (or --budget) to enforce one`)
+	}
 	writeTrimReports(reportOut, l)
 	if over {
 		fmt.Fprintf(stderr, "slim build: the image is over its size budget of %s\n", human(limit))
 		return ExitFailure
-	}
-	if limit == 0 {
-		fmt.Fprintln(reportOut, `  no size budget: set size_budget = "..." in slim.toml (or --budget) to enforce one`)
 	}
 	return ExitOK
 }

@@ -24,7 +24,7 @@ type TrimOptions struct {
 }
 
 // TrimReport says what PlanTrim removes: files and bytes in all, bytes per
-// kind ("tests", "docs", "examples", "headers", "static-libs", "stubs",
+// kind ("tests", "docs", "examples", "headers", "static-libs", "stubs", "sources",
 // "typescript", "sourcemaps") and per package (the Python distribution's
 // name, or the npm package's path under node_modules, "@scope/name"), and
 // why candidate directories were kept (Kept, "pandas/foo/tests: imported by
@@ -73,7 +73,9 @@ func (t *Trim) dropsDir(img string) bool { return t != nil && t.Dirs[img] }
 //     pandas.tests`, `from pandas.tests import x`, `from . import tests`;
 //     imports built from strings at run time are not seen, which is what
 //     [run] keep is for); C headers (*.h, *.hpp, *.hh), static libraries
-//     (*.a) and type stubs (*.pyi), which the interpreter never reads.
+//     (*.a), type stubs (*.pyi) and the C, C++ and Cython sources
+//     extension modules are compiled from (*.c, *.cc, *.cpp, *.cxx, *.pyx,
+//     *.pxd, *.pxi: kind "sources"), which the interpreter never reads.
 //     *.dist-info directories stay (importlib.metadata and scanners read
 //     them), and so do files outside the distributions' packages;
 //   - in every node_modules, per package (a directory with package.json
@@ -149,6 +151,19 @@ func keptBy(keep []string, rel string, dir bool) bool {
 	return false
 }
 
+// keptInside returns "<path>: [run] keep" for the keep paths strictly
+// inside the directory rel (relative like them), which the removal of rel
+// leaves in place.
+func keptInside(keep []string, rel string) []string {
+	var out []string
+	for _, k := range keep {
+		if k = strings.Trim(path.Clean(k), "/"); strings.HasPrefix(k, rel+"/") {
+			out = append(out, k+": [run] keep")
+		}
+	}
+	return out
+}
+
 // remove records the removal of the directory img: its files, and whole
 // (Trim.Dirs) its outermost directories where nothing stays, so that a
 // licence file, a symlink, a Keep path or a path protected says must stay
@@ -221,7 +236,10 @@ var pyDirKinds = map[string]string{"tests": "tests", "test": "tests", "doc": "do
 
 // pyFileKinds are the file extensions removed inside a distribution's
 // packages: nothing at run time reads them.
-var pyFileKinds = map[string]string{".h": "headers", ".hpp": "headers", ".hh": "headers", ".a": "static-libs", ".pyi": "stubs"}
+var pyFileKinds = map[string]string{".h": "headers", ".hpp": "headers", ".hh": "headers", ".a": "static-libs", ".pyi": "stubs",
+	// compilers' inputs: the extension modules built from them are
+	// what runs (Cython reads .pxd/.pxi only when compiling a cimport)
+	".c": "sources", ".cc": "sources", ".cpp": "sources", ".cxx": "sources", ".pyx": "sources", ".pxd": "sources", ".pxi": "sources"}
 
 // python plans the trim of the site-packages directory sp.
 func (t *Trim) python(root *Root, sp string, o TrimOptions) error {
@@ -371,7 +389,9 @@ func (t *Trim) pyPackage(root *Root, sp, top, dist string, o TrimOptions) error 
 		if keptBy(o.Keep, rel, false) {
 			t.Report.Kept = append(t.Report.Kept, rel+": [run] keep")
 			continue
-		} // a Keep path inside: remove leaves it and its directory
+		}
+		// a Keep path inside: remove leaves it and its directory
+		t.Report.Kept = append(t.Report.Kept, keptInside(o.Keep, rel)...)
 		if err := t.remove(root, c.img, sp, c.kind, dist, o, moduleFiles(sp, keepMods)); err != nil {
 			return err
 		}
@@ -678,6 +698,7 @@ func (t *Trim) nodePackage(root *Root, nm, pkg string, o TrimOptions) error {
 			t.Report.Kept = append(t.Report.Kept, nmRel+": [run] keep")
 			continue
 		}
+		t.Report.Kept = append(t.Report.Kept, keptInside(o.Keep, nmRel)...)
 		by, err := nodeReferrer(root, js, pkg, name, rel)
 		if err != nil {
 			return err

@@ -93,6 +93,16 @@ func TestPlanTrimPython(t *testing.T) {
 	if tr.Dirs[sp+"/pkg/tests"] || tr.Files[sp+"/pkg/tests/test_a.py"] || tr.Dirs[sp+"/pkg/docs"] || tr.Files[sp+"/pkg/docs/index.rst"] {
 		t.Errorf("kept paths are removed: dirs %v", tr.Dirs)
 	}
+	// the report names both kept paths, the one inside a removed directory too
+	for _, want := range []string{"pkg/tests: [run] keep", "pkg/docs/index.rst: [run] keep"} {
+		found := false
+		for _, k := range tr.Report.Kept {
+			found = found || k == want
+		}
+		if !found {
+			t.Errorf("report's kept %q lacks %q", tr.Report.Kept, want)
+		}
+	}
 }
 
 func TestPlanTrimNode(t *testing.T) {
@@ -180,5 +190,39 @@ func TestCopyLeavesTrimmedPathsOut(t *testing.T) {
 	}
 	if st.Trimmed == nil || st.Trimmed.Files != tr.Report.Files || st.Files+tr.Report.Files != 27 {
 		t.Errorf("stats %+v (trimmed %+v), want the 27 files split between copied and trimmed", st, st.Trimmed)
+	}
+}
+
+// Compilers' inputs inside a distribution (C and Cython sources, Cython
+// declarations) go as "sources"; the same names outside the
+// distributions' packages, and .py files, stay.
+func TestPlanTrimPythonSources(t *testing.T) {
+	dir := t.TempDir()
+	for p, s := range map[string]string{
+		sp + "/fast-1.0.dist-info/top_level.txt": "fast\n",
+		sp + "/fast/__init__.py":                 "from fast._speedups import f\n",
+		sp + "/fast/_speedups.c":                 "/* generated */",
+		sp + "/fast/_speedups.pyx":               "def f(): pass",
+		sp + "/fast/__init__.pxd":                "cdef int x",
+		sp + "/fast/inc.pxi":                     "DEF N = 1",
+		sp + "/fast/ops.cpp":                     "int main() {}",
+		sp + "/loose.c":                          "/* not a distribution's */",
+	} {
+		put(t, dir, p, []byte(s), 0o644)
+	}
+	tr, err := PlanTrim(mustRoot(t, dir), []string{"/opt/venv"}, TrimOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"_speedups.c", "_speedups.pyx", "__init__.pxd", "inc.pxi", "ops.cpp"} {
+		if !tr.Files[sp+"/fast/"+f] {
+			t.Errorf("fast/%s is not removed", f)
+		}
+	}
+	if tr.Files[sp+"/fast/__init__.py"] || tr.Files[sp+"/loose.c"] {
+		t.Errorf("removed %v, want only the distribution's sources", tr.Files)
+	}
+	if tr.Report.Kinds["sources"] == 0 || tr.Report.Packages["fast"] != tr.Report.Bytes {
+		t.Errorf("report %+v, want the bytes under kind sources and package fast", tr.Report)
 	}
 }
