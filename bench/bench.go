@@ -25,6 +25,10 @@ type Config struct {
 	Apps     []string
 	Keep     bool // keep the temp dir (logs)
 	Log      io.Writer
+	// Platforms measures the two-platform builds of PlatformApps
+	// (platforms.go); PlatformsOnly measures only those and writes only
+	// their section to Out.
+	Platforms, PlatformsOnly bool
 }
 
 // Report is everything BENCHMARKS.md shows.
@@ -36,6 +40,7 @@ type Report struct {
 	Frontend     FrontendImage
 	LLBGen       []LLBGen
 	LLBGenErr    string
+	Platforms    []*Platforms // two-platform against single-platform builds
 	Took         time.Duration
 }
 
@@ -84,6 +89,12 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 
+	if cfg.PlatformsOnly {
+		for _, a := range apps {
+			a.Variants = nil
+		}
+	}
+
 	logf("starting a private buildkitd in %s", tmp)
 	d, err := startDaemon(ctx, filepath.Join(envOr("SLIM_CACHE", tmp), "work", fmt.Sprintf("bench-buildkitd-%d", os.Getpid())), registry)
 	if err != nil {
@@ -119,8 +130,40 @@ func Run(ctx context.Context, cfg Config) error {
 			}
 		}
 	}
+	if cfg.Platforms || cfg.PlatformsOnly {
+		rep.Platforms = platformRuns(apps)
+		for i := 1; i <= cfg.Runs; i++ {
+			for _, m := range rep.Platforms {
+				if m.Err != "" {
+					continue
+				}
+				t0 := time.Now()
+				if err := r.measurePlatforms(ctx, m.app, m, i); err != nil {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					m.Err = err.Error()
+					logf("run %d/%d platforms %s %s: FAILED (%s)\n%s", i, cfg.Runs, m.App, m.Preset, time.Since(t0).Round(time.Second), err)
+					continue
+				}
+				logf("run %d/%d platforms %s %s: %s %.1fs, %s %.1fs (%s)", i, cfg.Runs, m.App, m.Preset,
+					onePlatform, m.One[len(m.One)-1].Seconds(), twoPlatforms, m.Two[len(m.Two)-1].Seconds(), time.Since(t0).Round(time.Second))
+			}
+		}
+	}
 	d.stop()
 	rep.Machine.LoadEnd = loadavg()
+	if cfg.PlatformsOnly {
+		rep.Took = time.Since(start)
+		if err := os.MkdirAll(filepath.Dir(cfg.Out), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(cfg.Out, []byte(rep.PlatformsMarkdown()), 0o644); err != nil {
+			return err
+		}
+		logf("wrote %s in %s", cfg.Out, rep.Took.Round(time.Second))
+		return nil
+	}
 
 	logf("LLB generation benchmark (go test -bench LLBGen ./llbgen)")
 	if rep.LLBGen, err = llbgenBench(ctx, cfg.Root, cfg.Quick); err != nil {

@@ -206,6 +206,7 @@ func (r *Report) markdown() string {
 	}
 
 	r.cgoSection(&b)
+	r.platformsSection(&b)
 	r.frontendSection(&b)
 	r.lossesSection(&b)
 	r.methodSection(&b)

@@ -78,9 +78,10 @@ var crossTargets = map[string]crossTarget{
 // stages run on the target: the same CPU as the build platform (amd64
 // variants run each other's programs), an unknown build platform, a target
 // named by placeholders ($TARGETARCH, the portable Dockerfile), or the
-// alpine preset. Errors are *descriptor.Error: a version other than
-// crossVersion (at version), a target CPU without a distroless python3
-// image (at preset).
+// alpine preset. Errors: a version other than crossVersion is a
+// *descriptor.Error at version, or an error naming the file it was chosen
+// from (.python-version, requires-python); a target CPU without a
+// distroless python3 image is a *descriptor.Error at preset.
 func crossFor(app *descriptor.App, t presets.Target, fl flavor) (*crossTarget, error) {
 	p := t.Platform
 	if strings.HasPrefix(p.OS, "$") || strings.HasPrefix(p.Architecture, "$") || fl.alpine {
@@ -96,6 +97,11 @@ func crossFor(app *descriptor.App, t presets.Target, fl flavor) (*crossTarget, e
 	if !ok || tp.OS != "linux" {
 		return nil, descriptor.Errorf(app, "preset", "Python for %s on a %s build platform: images for another CPU are built without emulation for linux/amd64 and linux/arm64 (the platforms of gcr.io/distroless/python3-debian13); build %s on a machine of that CPU",
 			target, build, target)
+	}
+	if fl.version != crossVersion && fl.source != "" {
+		// chosen from the context's files, not written in the descriptor
+		return nil, fmt.Errorf("%s: Python %s, chosen from %s, for %s on a %s build platform: images for another CPU are built without emulation with Debian trixie's Python %s (the interpreter gcr.io/distroless/python3-debian13 ships for every platform); set version = %q in %s if the project runs on it, or build %s on a machine of that CPU",
+			app.File, fl.version, fl.source, target, build, crossVersion, crossVersion, app.File, target)
 	}
 	if fl.version != crossVersion {
 		return nil, descriptor.Errorf(app, "version", "Python %s for %s on a %s build platform: images for another CPU are built without emulation with Debian trixie's Python %s (the interpreter gcr.io/distroless/python3-debian13 ships for every platform); valid: %s, or build %s on a machine of that CPU",

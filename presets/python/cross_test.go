@@ -141,19 +141,28 @@ func TestCrossTargetChoice(t *testing.T) {
 		target presets.Target
 		cross  bool
 		err    string
+		files  map[string]string // the build context, when the version may come from it
 	}{
-		{"native amd64", flask, presets.Target{Build: amd64, Platform: amd64}, false, ""},
-		{"arm64 on amd64", flask, presets.Target{Build: amd64, Platform: arm}, true, ""},
-		{"amd64 on arm64", flask, presets.Target{Build: arm, Platform: amd64}, true, ""},
-		{"unknown build platform", flask, presets.Target{Platform: arm}, false, ""},
-		{"alpine keeps its builders on the target", presettest.WithBase(apps["flask"], "alpine"), presets.Target{Build: amd64, Platform: arm}, false, ""},
+		{"native amd64", flask, presets.Target{Build: amd64, Platform: amd64}, false, "", nil},
+		{"arm64 on amd64", flask, presets.Target{Build: amd64, Platform: arm}, true, "", nil},
+		{"amd64 on arm64", flask, presets.Target{Build: arm, Platform: amd64}, true, "", nil},
+		{"unknown build platform", flask, presets.Target{Platform: arm}, false, "", nil},
+		{"alpine keeps its builders on the target", presettest.WithBase(apps["flask"], "alpine"), presets.Target{Build: amd64, Platform: arm}, false, "", nil},
 		{"another version", flask + "version = \"3.12\"\n", presets.Target{Build: amd64, Platform: arm},
-			false, `slim.toml:7:1: version: Python 3.12 for linux/arm64 on a linux/amd64 build platform`},
+			false, `slim.toml:7:1: version: Python 3.12 for linux/arm64 on a linux/amd64 build platform`, nil},
 		{"another CPU", flask, presets.Target{Build: amd64, Platform: ocispecs.Platform{OS: "linux", Architecture: "s390x"}},
-			false, `slim.toml:6:1: preset: Python for linux/s390x on a linux/amd64 build platform: images for another CPU are built without emulation for linux/amd64 and linux/arm64`},
+			false, `slim.toml:6:1: preset: Python for linux/s390x on a linux/amd64 build platform: images for another CPU are built without emulation for linux/amd64 and linux/arm64`, nil},
+		{"a version from requires-python", flask, presets.Target{Build: amd64, Platform: arm}, false,
+			`slim.toml: Python 3.14, chosen from requires-python, for linux/arm64 on a linux/amd64 build platform`,
+			map[string]string{"pyproject.toml": "[project]\nname = \"x\"\nrequires-python = \">=3.14\"\n"}},
+		{"3.13 from .python-version", flask, presets.Target{Build: amd64, Platform: arm}, true, "", map[string]string{".python-version": "3.13.5\n"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			plan, err := presets.NewRegistry(New()).Plan(h.Parse(t, c.src), c.target)
+			var p presets.Preset = New()
+			if c.files != nil {
+				p = New().WithContext(memFiles(c.files))
+			}
+			plan, err := presets.NewRegistry(p).Plan(h.Parse(t, c.src), c.target)
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("err = %v, want it to contain %q", err, c.err)

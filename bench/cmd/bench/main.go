@@ -26,6 +26,7 @@ Examples (from the repository root; bench/run brings up hack/env first):
   bench/run                                 full mode: every example, median of 3 runs
   bench/run --runs 2 --apps go-hello,python-flask,node-hello
   bench/run --quick                         one run, one app per language (what CI runs)
+  bench/run --platforms-only --runs 3       only linux/amd64,linux/arm64 against linux/amd64 (cold)
   go run ./bench/cmd/bench -version
 
 Exit codes: 0 report written, 1 a measurement or the environment failed, 2 usage.
@@ -46,6 +47,8 @@ func main() {
 	svg := flag.String("svg", "", "chart path (default bench/sizes.svg next to the full report; with --quick next to the report)")
 	apps := flag.String("apps", "", "comma-separated example names (default: all examples/*/slim.toml)")
 	keep := flag.Bool("keep", false, "keep the temp dir with build logs")
+	platforms := flag.Bool("platforms", true, "also measure two-platform builds (linux/amd64,linux/arm64) of "+strings.Join(bench.PlatformApps, ", ")+" against linux/amd64 alone (full mode)")
+	platformsOnly := flag.Bool("platforms-only", false, "measure only the two-platform builds and write only their section to --out (default $TMPDIR/slimfront-bench-platforms.md)")
 	flag.Parse()
 	if *version {
 		fmt.Println("bench", Version)
@@ -58,7 +61,8 @@ func main() {
 	if _, err := os.Stat(filepath.Join(root, "bench", "handwritten")); err != nil {
 		fail(fmt.Errorf("run from the repository root (bench/run does): %v", err))
 	}
-	cfg := bench.Config{Root: root, Quick: *quick, Runs: *runs, Noops: *noops, Keep: *keep, Log: os.Stderr}
+	cfg := bench.Config{Root: root, Quick: *quick, Runs: *runs, Noops: *noops, Keep: *keep, Log: os.Stderr,
+		Platforms: *platforms && !*quick, PlatformsOnly: *platformsOnly}
 	if *quick {
 		cfg.Runs = 1
 	}
@@ -76,6 +80,9 @@ func main() {
 		cfg.Out = filepath.Join(root, "BENCHMARKS.md")
 		if *quick {
 			cfg.Out = filepath.Join(os.TempDir(), "slimfront-bench-quick", "BENCHMARKS.md")
+		}
+		if *platformsOnly {
+			cfg.Out = filepath.Join(os.TempDir(), "slimfront-bench-platforms.md")
 		}
 	}
 	if cfg.SVG == "" {
