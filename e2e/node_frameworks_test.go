@@ -16,6 +16,7 @@ type nodeFrameworkServer struct {
 	page    string         // text of GET /
 	assets  *regexp.Regexp // the CSS and JS files the page links
 	public  []string       // public/ files, served at /
+	missing string         // a path that answers 404 (Nuxt renders any page path: a missing asset)
 	// buildOnly are npm package names ("@next/swc-linux-x64-gnu" matches
 	// "@next/swc" as a prefix) that must not be anywhere in the image.
 	buildOnly []string
@@ -26,12 +27,14 @@ var nodeFrameworkServers = []nodeFrameworkServer{{
 	page:      "today on the menu board",
 	assets:    regexp.MustCompile(`/_next/static/[^"'\s]+\.(css|js)`),
 	public:    []string{"/plate.svg", "/about.txt"},
+	missing:   "/no-such-page",
 	buildOnly: []string{"@next/swc", "typescript", "webpack", "@babel/core"},
 }, {
 	example: "node-nuxt",
 	page:    "4 tides today, rendered by Nitro",
 	assets:  regexp.MustCompile(`/_nuxt/[^"'\s]+\.(css|js)`),
 	public:  []string{"/anchor.svg", "/about.txt"},
+	missing: "/_nuxt/no-such-chunk.js",
 	buildOnly: []string{"nuxt", "@nuxt/", "nitropack", "vite", "@vitejs/", "esbuild", "@esbuild/", "rolldown", "@rolldown/",
 		"rollup", "@rollup/", "@vue/compiler-sfc", "typescript", "oxc-parser", "@oxc-parser/", "@parcel/watcher"},
 }}
@@ -90,8 +93,8 @@ func TestNodeFrameworkServersServeAssets(t *testing.T) {
 						t.Errorf("GET %s (public/) = %d, want 200", p, code)
 					}
 				}
-				if code := nodeStatus(t, c, "/no-such-page"); code != http.StatusNotFound {
-					t.Errorf("GET /no-such-page = %d, want 404 (the asset checks above must be able to fail)", code)
+				if code := nodeStatus(t, c, fw.missing); code != http.StatusNotFound {
+					t.Errorf("GET %s = %d, want 404 (the asset checks above must be able to fail)", fw.missing, code)
 				}
 			})
 		}
