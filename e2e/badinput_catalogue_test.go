@@ -140,7 +140,7 @@ func badCatalogue() []badCase {
 			mention: []string{"SLIM_VERSION"}},
 		{name: "preset_unknown_build_arg", toml: okGo, args: []string{"--build-arg", "SLIM_PRESET=nope"},
 			mention: []string{"SLIM_PRESET"}},
-		{name: "python_version_not_on_preset", toml: "language = \"python\"\nentrypoint = \"app.py\"\npreset = \"scratch\"\nversion = \"3.12\"\n",
+		{name: "python_version_not_on_preset", toml: "language = \"python\"\nentrypoint = \"app.py\"\npreset = \"scratch\"\nversion = \"3.10\"\n",
 			ctx: map[string]string{"app.py": "print('hi')\n"}, line: 5},
 		{name: "platform_windows", toml: okGo, args: []string{"--platform", "windows/amd64"}, mention: []string{"windows", "Linux images"}},
 		{name: "source_date_epoch_not_a_number", toml: okGo, args: []string{"--build-arg", "SOURCE_DATE_EPOCH=yesterday"},

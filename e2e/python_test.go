@@ -335,9 +335,9 @@ func TestPythonBadInputFailsWithLocatedError(t *testing.T) {
 		want:  []anyOf{{"entrypoint"}, {`entrypoint = ["gunicorn", "web:app"]`}, {"module 'web' is not in the build context"}},
 	}, {
 		name:  "unsupported version",
-		toml:  "language = \"python\"\nversion = \"3.12\"\nentrypoint = \"app.py\"\ndeps = [\"requirements.txt\"]\npreset = \"distroless\"\n",
+		toml:  "language = \"python\"\nversion = \"3.10\"\nentrypoint = \"app.py\"\ndeps = [\"requirements.txt\"]\npreset = \"distroless\"\n",
 		files: map[string]string{"app.py": appPy, "requirements.txt": "\n"},
-		want:  []anyOf{{"version"}, {`version = "3.12"`}, {"not available"}, {"valid: 3.13"}},
+		want:  []anyOf{{"version"}, {`version = "3.10"`}, {"not available"}, {"valid: 3.11, 3.12, 3.13, 3.14"}},
 	}}
 	for _, tc := range cases {
 		t.Run(strings.ReplaceAll(tc.name, " ", "_"), func(t *testing.T) {
