@@ -192,7 +192,8 @@ func TestStaleLockfilesFailTheBuild(t *testing.T) {
 // at start-up and on every request; [run] writable = ["data"] makes the
 // directory the runtime user's, so it starts as 65532 on both bases, the
 // file is created by and owned by 65532, and a second visit counts 2. The
-// rest of /app stays root's.
+// rest of /app stays root's, and the image config declares /app/data as
+// a volume.
 func TestWritableDirectoryForState(t *testing.T) {
 	requireEnv(t)
 	for _, preset := range pythonPresets {
@@ -203,6 +204,11 @@ func TestWritableDirectoryForState(t *testing.T) {
 			checkSyntaxLine(t, dir)
 			im, tarPath := buildPresetImage(t, dir, preset)
 			checkSize(t, im, e, preset)
+			l, err := ocitar.Open(tarPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkVolumes(t, l.Images[0], "/app/data")
 			c := runImage(t, tarPath)
 			c.checkServes(t, e)
 			c.checkUID(t)
