@@ -54,10 +54,6 @@ func (Preset) WithContext(files presets.ContextFiles) presets.Preset { return Pr
 // New returns the Python preset.
 func New() Preset { return Preset{} }
 
-// Writable reports that the preset honours [run] writable
-// (presets.WritableDirs): appStage chowns the directories to the runtime user.
-func (Preset) Writable() bool { return true }
-
 // Language returns "python", the descriptor's language value.
 func (Preset) Language() string { return "python" }
 
