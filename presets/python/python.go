@@ -227,6 +227,7 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 			Entries: []string{fl.python, rootfs + fl.stdlib() + "/lib-dynload"}}.Stage(t)
 		plan.Stages = append(plan.Stages, rs, libs)
 		final = scratchStage(rs.Name, libs.Name, uid, gid)
+		final.Reason += fl.sourceNote()
 	}
 	final.Where = llbgen.OnTarget
 	if proj != "" {
