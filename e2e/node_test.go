@@ -39,6 +39,7 @@ func nodeExampleOnPreset(t *testing.T, example, preset string) {
 	checkNoShell(t, im)
 	checkNoNodePackageManager(t, im)
 	checkNodePaths(t, im, ne)
+	checkNoDanglingLinks(t, im)
 	if preset == "distroless" && !im.Has("nodejs/bin/node") {
 		t.Errorf("distroless image has no /nodejs/bin/node")
 	}

@@ -108,7 +108,9 @@ func TestNodeWildBadInputFailsClearly(t *testing.T) {
 // workspace (its own "prepare": "husky", husky not installed) on scratch:
 // the link node_modules/@ws/banner -> ../../libs/banner resolves in the
 // image, the library's own dependency (ms) is there, the member's dev
-// dependency (kleur) is not.
+// dependency (kleur) is not, nor is bytes, a dependency of the other
+// member apps/tool only (npm ci --omit=dev --workspace apps/site), and
+// every link under /app resolves.
 func TestNodeNpmWorkspaceMember(t *testing.T) {
 	requireEnv(t)
 	t.Parallel()
@@ -122,9 +124,9 @@ func TestNodeNpmWorkspaceMember(t *testing.T) {
 		"apps/site/package.json":   `{"name": "@ws/site", "version": "1.0.0", "main": "site.js", "scripts": {"prepare": "husky"}, "dependencies": {"@ws/banner": "1.0.0"}, "devDependencies": {"kleur": "4.1.5"}}` + "\n",
 		"apps/site/site.js": `const { banner } = require('@ws/banner');
 const has = (m) => { try { require.resolve(m); return true; } catch { return false; } };
-require('http').createServer((q, s) => s.end(q.url === '/dev' ? 'kleur:' + has('kleur') + '\n' : banner() + '\n')).listen(Number(process.env.PORT));
+require('http').createServer((q, s) => s.end(q.url === '/others' ? 'kleur:' + has('kleur') + ' bytes:' + has('bytes') + '\n' : banner() + '\n')).listen(Number(process.env.PORT));
 `,
-		"apps/tool/package.json": `{"name": "@ws/tool", "version": "1.0.0", "main": "tool.js"}` + "\n",
+		"apps/tool/package.json": `{"name": "@ws/tool", "version": "1.0.0", "main": "tool.js", "dependencies": {"bytes": "3.1.2"}}` + "\n",
 	})
 	// --no-cache: the install step must run (not come from another run's
 	// cache) for its log line to be in this build's output.
@@ -137,12 +139,23 @@ require('http').createServer((q, s) => s.end(q.url === '/dev' ? 'kleur:' + has('
 		t.Fatal(err)
 	}
 	checkNoNodePackageManager(t, images[0])
+	checkNoDanglingLinks(t, images[0])
+	if !images[0].Has("app/node_modules/ms/package.json") {
+		t.Errorf("the image lacks ms, the dependency of the workspace library the member uses")
+	}
+	for _, l := range images[0].Layers {
+		for name := range l.Files {
+			if p := npmPackageOf(name); p == "bytes" || p == "kleur" {
+				t.Errorf("the image has %s, of %s (a dependency of the other member apps/tool, or the member's dev dependency)", name, p)
+			}
+		}
+	}
 	c := runImage(t, tarPath)
 	if body := c.get(t, "/"); body != "npm workspace banner, refreshed every 5m\n" {
 		t.Errorf("GET / = %q", body)
 	}
-	if body := c.get(t, "/dev"); body != "kleur:false\n" {
-		t.Errorf("GET /dev = %q, want kleur:false (a dev dependency)", body)
+	if body := c.get(t, "/others"); body != "kleur:false bytes:false\n" {
+		t.Errorf("GET /others = %q, want kleur:false (a dev dependency) bytes:false (the other member's)", body)
 	}
 }
 
@@ -170,7 +183,10 @@ const nodeNpmWorkspaceLock = `{
     },
     "apps/tool": {
       "name": "@ws/tool",
-      "version": "1.0.0"
+      "version": "1.0.0",
+      "dependencies": {
+        "bytes": "3.1.2"
+      }
     },
     "libs/banner": {
       "name": "@ws/banner",
@@ -190,6 +206,14 @@ const nodeNpmWorkspaceLock = `{
     "node_modules/@ws/tool": {
       "resolved": "apps/tool",
       "link": true
+    },
+    "node_modules/bytes": {
+      "version": "3.1.2",
+      "integrity": "sha512-/Nf7TyzTx6S3yRJObOAV7956r8cr2+Oj8AC5dt8wSP3BQAoeX58NoHyCU8P8zGkNXStjTSi6fzO6F0pBdcYbEg==",
+      "license": "MIT",
+      "engines": {
+        "node": ">= 0.8"
+      }
     },
     "node_modules/kleur": {
       "version": "4.1.5",

@@ -40,12 +40,17 @@ package node
 //     and the line to add. Production installs are `yarn workspaces focus
 //     --production` in the entrypoint's workspace (Yarn 4 has it built in).
 //
-//  4. pnpm workspaces (https://pnpm.io/filtering): the production install
-//     is `pnpm install --frozen-lockfile --prod --filter {./member}...`,
-//     the entrypoint's member and the workspace packages it depends on, in
-//     place: symlinks keep their relative targets, and workspace packages'
+//  4. Workspaces: the production install holds the dependencies of the
+//     entrypoint's member (the nearest package.json above it) and of the
+//     workspace packages it uses, not the other members' nor the root's,
+//     in place: links keep their relative targets, and workspace packages'
 //     sources arrive with the sources. (`pnpm deploy` would copy workspace
-//     packages at install time, before their sources exist.)
+//     packages at install time, before their sources exist.) pnpm
+//     (https://pnpm.io/filtering): `pnpm install --frozen-lockfile --prod
+//     --filter {./member}...`; npm
+//     (https://docs.npmjs.com/cli/using-npm/workspaces): `npm ci
+//     --omit=dev --workspace member`, when package.json has "workspaces";
+//     Yarn 2+: `yarn workspaces focus --production` in the member (3.).
 //
 //  5. Cross installs (SLIM_TARGET_OS, _CPU, _LIBC set: the target's CPU is
 //     not the build platform's, see crossTarget): the package manager is
@@ -304,7 +309,9 @@ function checkTarget() {
 
 switch (pm) {
   case 'npm':
-    run(['npm', ...args]);
+    // a workspace member: its production dependencies and those of the
+    // workspace packages it uses, not the other members' (--workspace)
+    run(['npm', ...args, ...(prod && member !== '.' && root.pkg.workspaces ? ['--workspace', member] : [])]);
     break;
   case 'yarn':
     if (major >= 2) {
