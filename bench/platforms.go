@@ -106,7 +106,11 @@ func (r *runner) measurePlatforms(ctx context.Context, a *App, p *Platforms, rep
 		order = []string{twoPlatforms, onePlatform}
 	}
 	for _, platforms := range order {
-		took, err := build(strings.ReplaceAll(platforms, "/", "-"), platforms)
+		phase := "one-platform" // no comma: the phase names the OCI tar in --output
+		if platforms == twoPlatforms {
+			phase = "two-platforms"
+		}
+		took, err := build(phase, platforms)
 		if err != nil {
 			return err
 		}

@@ -111,9 +111,6 @@ func crossFor(app *descriptor.App, t presets.Target, fl flavor) (*crossTarget, e
 	return &ct, nil
 }
 
-// crossToolsStage is the stage name of crossBuilders' tools layer.
-const crossToolsStage = "crosstools"
-
 // crossCheckPath is where crossCheckScript is written in crossToolsStage.
 const crossCheckPath = "/usr/local/lib/slimfront/crosscheck.py"
 
@@ -218,25 +215,54 @@ func (c *crossTarget) where() llbgen.Where {
 	return llbgen.OnTarget
 }
 
-// builders turns the native builder and deps stages into the cross build's:
-// the builder on the build platform (unchanged otherwise, so the native
-// build of the build platform shares it), a tools stage on top of it
-// (the target's strip, uv, crossCheckScript), and the deps stage on that,
-// installing with uv for the target, checking the result and stripping
-// with the target's strip. It returns an error when the native stages do
-// not have the shape it rewrites (a change in stages.go the cross build
-// does not know yet); the unit tests plan every kind of dependency file.
+// Stage names of the cross build's extra builder stages.
+const (
+	crossToolsStage = "crosstools" // uv and the scripts, over the builder
+	crossStripStage = "crossstrip" // the target's strip, beside the builder
+	strippedStage   = "stripped"   // the venv stripped with it
+)
+
+// crossApt are the apt cache mounts of crossStripStage: its own, so its
+// install runs while the builder's holds the builder's (locked) mounts.
+var crossApt = []llbgen.Cache{
+	{Target: "/var/cache/apt", ID: "python-cross-apt-cache", Locked: true},
+	{Target: "/var/lib/apt", ID: "python-cross-apt-lists", Locked: true},
+}
+
+// builders turns the native builder and deps stages into the cross build's
+// builder stages, all on the build platform:
+//
+//   - the builder, unchanged otherwise, so the native build of the build
+//     platform shares it;
+//   - crossStripStage: Debian's binutils for the target on the builder's
+//     base image, in parallel with the builder;
+//   - crossToolsStage: uv in the builder's tools venv (unless uv.lock
+//     already put it there), the install wrapper and crossCheckScript;
+//   - deps on crossToolsStage, installing with uv for the target
+//     (install) and checking the result (checkStep), without the strip;
+//   - strippedStage: the venv copied onto crossStripStage and stripped
+//     with the target's strip; the image's venv comes from it.
+//
+// It returns an error when the native stages do not have the shape it
+// rewrites (a change in stages.go the cross build does not know yet); the
+// unit tests plan every kind of dependency file.
 func (c *crossTarget) builders(builder, deps llbgen.Stage, in installer) ([]llbgen.Stage, error) {
 	builder.Where = llbgen.OnBuild
-	ts := llbgen.Stage{
-		Name:   crossToolsStage,
-		Reason: "tools for installing for " + c.platform + " on the build platform: the target's strip (Debian's " + c.binutils + ") and uv; never part of the image",
-		Base:   llbgen.Base{Stage: builder.Name},
+	strip := llbgen.Stage{
+		Name:   crossStripStage,
+		Reason: "strip for " + c.platform + "'s objects (Debian's " + c.binutils + "), installed while the builder installs Python; never part of the image",
+		Base:   builder.Base,
 		Where:  llbgen.OnBuild,
 		Steps: []llbgen.Step{{
-			Reason: "strip for the target's objects",
-			Run:    &llbgen.Run{Argv: []string{"sh", "-c", aptScript, "apt", c.binutils}, Caches: []llbgen.Cache{aptCache, aptLists}},
+			Reason: "the target's binutils",
+			Run:    &llbgen.Run{Argv: []string{"sh", "-c", aptScript, "apt", c.binutils}, Caches: crossApt},
 		}},
+	}
+	ts := llbgen.Stage{
+		Name:   crossToolsStage,
+		Reason: "tools for installing for " + c.platform + " on the build platform; never part of the image",
+		Base:   llbgen.Base{Stage: builder.Name},
+		Where:  llbgen.OnBuild,
 	}
 	if in.kind != kindUV {
 		ts.Steps = append(ts.Steps, llbgen.Step{
@@ -265,24 +291,30 @@ func (c *crossTarget) builders(builder, deps llbgen.Stage, in installer) ([]llbg
 	deps.Steps[install].Run = run
 	deps.Steps[install].Reason = "install into the venv for " + c.platform + " with uv (--python-platform " + c.uvPlatform + "): the target's wheels"
 	deps.Steps = slices.Insert(deps.Steps, install+1, c.checkStep(venv))
-	stripped := false
-	for i, s := range deps.Steps {
-		if s.Run == nil || len(s.Run.Argv) == 0 || s.Run.Argv[0] != "find" {
-			continue
-		}
-		if j := slices.Index(s.Run.Argv, "strip"); j >= 0 {
-			r := *s.Run
-			r.Argv = slices.Clone(r.Argv)
-			r.Argv[j] = c.strip
-			deps.Steps[i].Run = &r
-			deps.Steps[i].Reason += "; with the target's strip"
-			stripped = true
-		}
-	}
-	if !stripped {
+	i := slices.IndexFunc(deps.Steps, func(s llbgen.Step) bool {
+		return s.Run != nil && len(s.Run.Argv) > 0 && s.Run.Argv[0] == "find" && slices.Contains(s.Run.Argv, "strip")
+	})
+	if i < 0 {
 		return nil, fmt.Errorf("python cross build: the deps stage has no strip step")
 	}
-	return []llbgen.Stage{builder, ts, deps}, nil
+	step := deps.Steps[i]
+	deps.Steps = slices.Delete(deps.Steps, i, i+1)
+	r := *step.Run
+	r.Argv = slices.Clone(r.Argv)
+	r.Argv[slices.Index(r.Argv, "strip")] = c.strip
+	step.Run = &r
+	step.Reason += "; with the target's strip"
+	stripped := llbgen.Stage{
+		Name:   strippedStage,
+		Reason: "the venv for " + c.platform + " with its extension modules stripped by the target's strip",
+		Base:   llbgen.Base{Stage: strip.Name},
+		Where:  llbgen.OnBuild,
+		Steps: []llbgen.Step{
+			{Reason: "the venv installed for " + c.platform, Key: "deps", Copy: &llbgen.Copy{From: deps.Name, Src: []string{venv}, Dest: venv}},
+			step,
+		},
+	}
+	return []llbgen.Stage{builder, strip, ts, deps, stripped}, nil
 }
 
 // install rewrites the native install run for the target: uv sync with
@@ -349,14 +381,14 @@ func (c *crossTarget) runtimeStage(distroless bool) llbgen.Stage {
 // Python image with the venv installed for it (and, on scratch, the
 // assembled rootfs), so the venv's extensions resolve against the target's
 // libraries. It only copies.
-func (c *crossTarget) targetStage(deps, rootfsStage string) llbgen.Stage {
+func (c *crossTarget) targetStage(venvFrom, rootfsStage string) llbgen.Stage {
 	st := llbgen.Stage{
 		Name:   "target",
 		Reason: "the target's Python with the venv installed for it, read by the closure as data (never run)",
 		Base:   llbgen.Base{Stage: "runtime"},
 		Where:  llbgen.OnTarget,
-		Steps: []llbgen.Step{{Reason: "the venv installed for " + c.platform, Key: "deps",
-			Copy: &llbgen.Copy{From: deps, Src: []string{venv}, Dest: venv}}},
+		Steps: []llbgen.Step{{Reason: "the venv installed for " + c.platform + ", stripped", Key: "deps",
+			Copy: &llbgen.Copy{From: venvFrom, Src: []string{venv}, Dest: venv}}},
 	}
 	if rootfsStage != "" {
 		st.Steps = append(st.Steps, llbgen.Step{Reason: "the scratch image's system files, whose extension modules the closure resolves",
@@ -412,10 +444,10 @@ func (c *crossTarget) closureFrom() string { return "target" }
 // the build platform from its files, the target stage (that image plus the
 // venv, and the rootfs) which the closure reads, the closure, and the
 // final stage, which only copies.
-func (c *crossTarget) finalStages(app *descriptor.App, t presets.Target, fl flavor, deps string, uid, gid int) ([]llbgen.Stage, llbgen.Stage) {
+func (c *crossTarget) finalStages(app *descriptor.App, t presets.Target, fl flavor, uid, gid int) ([]llbgen.Stage, llbgen.Stage) {
 	if base.Base(app.Preset) == base.Distroless {
 		runtime := c.runtimeStage(true)
-		target := c.targetStage(deps, "")
+		target := c.targetStage(strippedStage, "")
 		libs := presets.Closure{Name: "libs", From: target.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Have: runtime.Name}.Stage(t)
 		final := llbgen.Stage{Name: "final", Reason: "distroless python3 for " + c.platform + ": Debian's python3.13 at the builder's path, CA certificates, tzdata, no shell",
 			Base: llbgen.Base{Image: runtime.Base.Image}, Steps: []llbgen.Step{presets.CopyClosureTrees(libs.Name, venvWhat)}}
@@ -423,7 +455,7 @@ func (c *crossTarget) finalStages(app *descriptor.App, t presets.Target, fl flav
 	}
 	runtime := c.runtimeStage(false)
 	rs := c.rootfs(fl)
-	target := c.targetStage(deps, rs.Name)
+	target := c.targetStage(strippedStage, rs.Name)
 	libs := presets.Closure{Name: "libs", From: target.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep,
 		Entries: []string{fl.python, rootfs + "/usr/lib/python" + fl.version + "/lib-dynload"}}.Stage(t)
 	return []llbgen.Stage{runtime, rs, target, libs}, scratchStage(rs.Name, libs.Name, uid, gid)

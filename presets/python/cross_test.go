@@ -68,8 +68,16 @@ func TestCrossPlanRunsNothingOnTheTarget(t *testing.T) {
 				if c := deps.Steps[i+1]; c.Run == nil || c.Key != "deps" || !slices.Contains(c.Run.Argv, crossCheckPath) || !slices.Contains(c.Run.Argv, "183") {
 					t.Errorf("the step after the install is not the aarch64 check at deps: %s", llbgen.Describe(c))
 				}
-				if !strings.Contains(llbgen.Format(llbgen.Plan{Stages: []llbgen.Stage{deps}}), "aarch64-linux-gnu-strip") {
-					t.Error("deps does not strip with the target's strip")
+				stripped := presettest.Stage(t, plan, strippedStage)
+				if !strings.Contains(llbgen.Format(llbgen.Plan{Stages: []llbgen.Stage{stripped}}), "aarch64-linux-gnu-strip") ||
+					stripped.Base.Stage != crossStripStage || stripped.Steps[0].Copy == nil || stripped.Steps[0].Copy.From != "deps" {
+					t.Errorf("the venv is not stripped with the target's strip over the deps stage's venv: %+v", stripped)
+				}
+				if strings.Contains(llbgen.Format(llbgen.Plan{Stages: []llbgen.Stage{deps}}), "strip") {
+					t.Error("deps still strips (with the build platform's strip)")
+				}
+				if tg := presettest.Stage(t, plan, "target"); tg.Steps[0].Copy == nil || tg.Steps[0].Copy.From != strippedStage {
+					t.Errorf("the target stage's venv is not the stripped one: %+v", tg.Steps[0])
 				}
 				libs := presettest.Stage(t, plan, "libs")
 				if !slices.ContainsFunc(libs.Steps[0].Run.Mounts, func(m llbgen.Mount) bool { return m.Target == "/target" && m.From == "target" }) {

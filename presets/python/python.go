@@ -171,7 +171,7 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 	bs := base.Base(app.Preset)
 	if cx != nil { // another CPU: cross.go's target-platform stages only copy
 		var more []llbgen.Stage
-		more, final = cx.finalStages(app, t, fl, deps.Name, uid, gid)
+		more, final = cx.finalStages(app, t, fl, uid, gid)
 		plan.Stages = append(plan.Stages, more...)
 		bs = ""
 	}
