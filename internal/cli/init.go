@@ -23,7 +23,10 @@ Looks at the app in dir (default .) and writes dir/slim.toml, commented, first l
   entrypoint  Go: the main package (., else the first cmd/*: the others are listed with
               the --build-arg SLIM_ENTRYPOINT=./cmd/NAME that builds them); Python: a
               Flask/falcon WSGI app served by gunicorn, or app.py / main.py; Node:
-              package.json "main", or the file of a "start": "node FILE" script
+              Next.js standalone / Nuxt's server from their config, package.json
+              "main", or the file of a "start": "node FILE" script; in a workspace
+              the member that starts a server (several: the first, the others
+              listed with the SLIM_ENTRYPOINT build arg that builds them)
   deps        the manifests and lockfiles present (Go: go.work, and vendor/modules.txt
               for vendored modules: built with the network off)
   build.env   Go: CGO_ENABLED = "1" when a dependency of a binary has C code (cgo)

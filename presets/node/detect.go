@@ -42,16 +42,46 @@ var nextConfigs = []string{"next.config.js", "next.config.mjs", "next.config.ts"
 // when PORT is unset.
 const nextPort = 3000
 
+// nuxtConfigs are the files Nuxt reads its configuration from
+// (https://nuxt.com/docs/api/nuxt-config).
+var nuxtConfigs = []string{"nuxt.config.ts", "nuxt.config.js", "nuxt.config.mjs", "nuxt.config.mts"}
+
+// nitroPort is the port Nitro's node-server listens on when PORT and
+// NITRO_PORT are unset.
+const nitroPort = 3000
+
+// nitroPresetRE finds the Nitro preset in nuxt.config (nitro: { preset:
+// "..." }; NITRO_PRESET at build time is not seen).
+var nitroPresetRE = regexp.MustCompile("\\bnitro\\s*:\\s*\\{[^{}]*?\\bpreset\\s*:\\s*[\"'`]([\\w-]+)[\"'`]")
+
+// nuxtNodeServerConfig returns the nuxt.config file in dir when the app
+// builds Nitro's node-server output (.output/server/index.mjs: no preset,
+// or preset "node-server"/"node"), and the other preset it names, if any.
+func nuxtNodeServerConfig(dir string) (config, otherPreset string) {
+	f := firstFile(dir, nuxtConfigs)
+	if f == "" {
+		return "", ""
+	}
+	src := jsComment.ReplaceAll(presets.ReadHead(filepath.Join(dir, f)), []byte("$1"))
+	if m := nitroPresetRE.FindSubmatch(src); m != nil && string(m[1]) != "node-server" && string(m[1]) != "node" {
+		return "", f + " sets the Nitro preset " + string(m[1])
+	}
+	return f, ""
+}
+
 // Detect takes package.json and the one lockfile of the app in dir as
 // deps, and the entrypoint from entry when not "", else Next.js's
 // standalone server when next.config sets output: "standalone", else
+// Nuxt's .output/server/index.mjs when there is a nuxt.config that sets
+// no Nitro preset other than node-server, else
 // package.json "main", else the file of a `"start": "node FILE"` script,
 // else a conventional server.js / index.js / app.js / main.js, else, in a
 // workspace (package.json "workspaces", pnpm-workspace.yaml), the one
-// member that starts a server (workspaceEntry). A "build" script becomes
-// [build] script. It fails when there is no lockfile, lockfiles of several
-// package managers, an unreadable package.json, no entry script, or
-// several workspace members that could be it (listing them).
+// member that starts a server (workspaceEntry; with several, the first by
+// path, the others listed in Notes with how to pick one). A "build"
+// script becomes [build] script. It fails when there is no lockfile,
+// lockfiles of several package managers, an unreadable package.json, or no
+// entry script.
 func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 	d := &presets.Detection{}
 	has := func(f string) bool { return presets.IsFile(filepath.Join(dir, f)) }
@@ -83,6 +113,7 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 		d.DepsNote = "the workspace root's manifest and lockfile (every member's package.json is copied with them), installed before the sources are copied: a code edit keeps node_modules cached"
 	}
 	nextConfig := nextStandaloneConfig(dir)
+	nuxtConfig, nuxtOther := nuxtNodeServerConfig(dir)
 	member := "" // the workspace member the entrypoint is in ("" for the root)
 	switch {
 	case entry != "":
@@ -94,6 +125,13 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 		}
 		d.Path = ".next/standalone/server.js"
 		d.EntryNote = fmt.Sprintf(`the server next build writes with output: "standalone" (%s)`, nextConfig)
+	case nuxtConfig != "":
+		if pkg.Scripts["build"] == "" {
+			return nil, fmt.Errorf(`%s: a Nuxt app (%s), but package.json has no "build" script to run nuxt build: add "build": "nuxt build" to its scripts`, dir, nuxtConfig)
+		}
+		d.Path = ".output/server/index.mjs"
+		d.EntryNote = fmt.Sprintf("the server nuxt build writes with Nitro's node-server preset, its default (%s)", nuxtConfig)
+		d.Ignore = append(d.Ignore, ".nuxt") // nuxt's generated sources, rewritten by the build
 	case pkg.Main != "" && (patterns == nil || has(clean(pkg.Main)) || pkg.Scripts["build"] != ""):
 		// (a workspace root's "main" naming no file is npm init's default)
 		d.Path = clean(pkg.Main)
@@ -113,16 +151,20 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 			break
 		}
 		if patterns != nil {
-			c, err := workspaceEntry(dir, patterns)
+			c, others, err := workspaceEntry(dir, patterns)
 			if err != nil {
 				return nil, err
 			}
 			d.Path, d.EntryNote, member = c.path, c.note, c.member
+			d.Notes = append(d.Notes, otherMembersNotes(dir, c, others)...)
 			break
 		}
 		hint := ""
 		if f := firstFile(dir, nextConfigs); f != "" {
 			hint = fmt.Sprintf(` (a Next.js app: with output: "standalone" in %s, slim init picks the server next build writes, .next/standalone/server.js)`, f)
+		}
+		if nuxtOther != "" {
+			hint = fmt.Sprintf(` (a Nuxt app: %s; with the node-server preset, its default, slim init picks the server nuxt build writes, .output/server/index.mjs)`, nuxtOther)
 		}
 		return nil, fmt.Errorf(`%s: cannot tell which script starts the app: package.json has no "main" and no "start": "node <file>" script, and there is no %s; choose one with --entrypoint%s`, dir, strings.Join(conventionalScripts[:4], ", "), hint)
 	}
@@ -130,14 +172,15 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 		member = memberOf(dir, d.Path)
 	}
 	next := d.Path == nextStandalone
+	out := findServerOutput(d.Path)
 	if pkg.Scripts["build"] != "" {
 		d.BuildScript = "build"
 		d.BuildNote = "npm run build before the production install (dev dependencies only exist in the builder)"
-		if next {
-			d.BuildNote = "npm run build (next build writes .next/standalone) with the dev dependencies, in the builder"
+		if out != nil {
+			d.BuildNote = fmt.Sprintf("the framework's build (writes %s) with the dev dependencies, in the builder; the image gets %s alone", out.Dir, out.Dir)
 		}
 		rel := strings.TrimPrefix(d.Path, member+"/") // in the member: dist/server.js
-		if top, _, ok := strings.Cut(rel, "/"); ok && (next || !has(d.Path)) {
+		if top, _, ok := strings.Cut(rel, "/"); ok && (out != nil || !has(d.Path)) {
 			// the entrypoint is a build output (dist/server.js,
 			// .next/standalone/server.js, apps/api/dist/server.js): a
 			// stale local build must not reach the context
@@ -145,9 +188,12 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 		}
 	}
 
-	if next {
+	switch {
+	case next:
 		d.Port, d.PortNote = nextPort, "Next.js's default: the standalone server listens on $PORT, else 3000"
-	} else {
+	case d.Path == ".output/server/index.mjs":
+		d.Port, d.PortNote = nitroPort, "Nitro's default: the node-server listens on $PORT, else 3000"
+	default:
 		d.Port, d.PortNote = presets.FindPort(dir, sourceFiles(dir, member, d.Path))
 	}
 
@@ -340,12 +386,15 @@ type candidate struct {
 	note   string // why
 }
 
-// workspaceEntry finds the workspace member that runs the app: one with a
-// `"start": "node FILE"` script, or whose "main" (else conventional
+// workspaceEntry finds the workspace members that run an app: those with
+// a `"start": "node FILE"` script, or whose "main" (else conventional
 // server.js, index.js, ...) starts a server (listen, createServer, serve),
 // read in the sources when it is a build output. Libraries, jobs and CLIs
-// are not candidates. Exactly one must be found.
-func workspaceEntry(dir string, patterns []string) (candidate, error) {
+// are not candidates. It returns the first by member path and the others
+// (several services in one workspace: slim init writes the first and
+// lists the others, otherMembersNotes); none is an error naming the
+// members.
+func workspaceEntry(dir string, patterns []string) (candidate, []candidate, error) {
 	members := workspaceMembers(dir, patterns)
 	var found []candidate
 	for _, m := range members {
@@ -380,21 +429,41 @@ func workspaceEntry(dir string, patterns []string) (candidate, error) {
 			}
 		}
 	}
-	switch len(found) {
-	case 1:
-		return found[0], nil
-	case 0:
+	if len(found) == 0 {
 		where := "no workspace member"
 		if len(members) > 0 {
 			where = "none of the workspace members (" + strings.Join(members, ", ") + ")"
 		}
-		return candidate{}, fmt.Errorf(`%s: cannot tell which script starts the app: package.json has no "main" and no "start": "node <file>" script, there is no %s, and %s has a "start": "node <file>" script or a main script that starts a server; choose one with --entrypoint (its path from the workspace root, like packages/api/server.js)`, dir, strings.Join(conventionalScripts[:4], ", "), where)
+		return candidate{}, nil, fmt.Errorf(`%s: cannot tell which script starts the app: package.json has no "main" and no "start": "node <file>" script, there is no %s, and %s has a "start": "node <file>" script or a main script that starts a server; choose one with --entrypoint (its path from the workspace root, like packages/api/server.js)`, dir, strings.Join(conventionalScripts[:4], ", "), where)
 	}
-	var paths []string
-	for _, c := range found {
-		paths = append(paths, c.path)
+	if len(found) > 1 {
+		found[0].note = fmt.Sprintf("%s (the first by path of %d members that start a server: the others are listed at the end)", found[0].note, len(found))
 	}
-	return candidate{}, fmt.Errorf("%s is a workspace with several members that start a server: %s; choose one with --entrypoint, e.g. slim init --entrypoint %s (the same slim.toml builds the others with --build-arg SLIM_ENTRYPOINT=%s)", dir, strings.Join(paths, ", "), paths[0], paths[len(paths)-1])
+	return found[0], found[1:], nil
+}
+
+// otherMembersNotes are the descriptor's comment lines for the workspace
+// members of the workspace in dir that start a server besides the chosen
+// one c: each entrypoint with the port its code shows, and how to build it
+// (the SLIM_ENTRYPOINT build arg with this file, entrypoint changed here,
+// or slim init --force --entrypoint). None when others is empty.
+func otherMembersNotes(dir string, c candidate, others []candidate) []string {
+	if len(others) == 0 {
+		return nil
+	}
+	notes := []string{fmt.Sprintf("# Other workspace members start a server too (this file builds %s):", c.member)}
+	for _, o := range others {
+		line := "#   " + o.path
+		if port, _ := presets.FindPort(dir, sourceFiles(dir, o.member, o.path)); port != 0 {
+			line += fmt.Sprintf("   (its default port: %d)", port)
+		}
+		notes = append(notes, line)
+	}
+	o := others[0]
+	return append(notes,
+		"# This slim.toml builds each of them too (PORT is set from port above):",
+		fmt.Sprintf("#   docker buildx build -f slim.toml --build-arg SLIM_ENTRYPOINT=%s -t %s .", o.path, path.Base(o.member)),
+		fmt.Sprintf("# or pick one here: entrypoint above, or slim init --force --entrypoint %s", o.path))
 }
 
 // startScript returns the script a `node [flags] FILE` start command runs,

@@ -126,6 +126,47 @@ func TestDetectNextWithoutStandalone(t *testing.T) {
 	}
 }
 
+// TestDetectNuxt: a nuxt.config without a Nitro preset (or with
+// node-server) gives the server nuxt build writes, port 3000, the build
+// script, and .output/.nuxt ignored; another preset (vercel) writes no
+// node server: no Nuxt entrypoint, and the error says why.
+func TestDetectNuxt(t *testing.T) {
+	for config, src := range map[string]string{
+		"nuxt.config.ts":  "// https://nuxt.com/docs/api/configuration/nuxt-config\nexport default defineNuxtConfig({\n  devtools: { enabled: true },\n  // nitro: { preset: 'vercel' },\n})\n",
+		"nuxt.config.mjs": "export default defineNuxtConfig({ nitro: { compressPublicAssets: true, preset: \"node-server\" } })\n",
+	} {
+		d, err := Preset{}.Detect(presettest.Tree(t, map[string]string{
+			"package.json": `{"private": true, "type": "module", "scripts": {"build": "nuxt build", "dev": "nuxt dev"}, "dependencies": {"nuxt": "4.5.2"}}`,
+			"package-lock.json": "{}", config: src, "app/app.vue": "<template><p>hi</p></template>\n",
+		}), "")
+		if err != nil {
+			t.Errorf("%s: %v", config, err)
+			continue
+		}
+		if d.Path != ".output/server/index.mjs" || !strings.Contains(d.EntryNote, config) || d.BuildScript != "build" || d.Port != 3000 || !strings.Contains(d.PortNote, "Nitro") {
+			t.Errorf("%s: entrypoint %q (%s), build script %q, port %d (%s); want .output/server/index.mjs from %s, build, 3000 (Nitro's default)", config, d.Path, d.EntryNote, d.BuildScript, d.Port, d.PortNote, config)
+		}
+		if !reflect.DeepEqual(d.Ignore, []string{".nuxt", ".output"}) {
+			t.Errorf("%s: ignore %q, want [.nuxt .output]", config, d.Ignore)
+		}
+	}
+	files := map[string]string{
+		"package.json": `{"scripts": {"build": "nuxt build"}}`, "package-lock.json": "{}",
+		"nuxt.config.ts": "export default defineNuxtConfig({\n  nitro: {\n    preset: 'vercel',\n  },\n})\n",
+	}
+	_, err := Preset{}.Detect(presettest.Tree(t, files), "")
+	if err == nil || !strings.Contains(err.Error(), "nuxt.config.ts sets the Nitro preset vercel") || !strings.Contains(err.Error(), "--entrypoint") {
+		t.Errorf("preset vercel: error %v, want the preset named and --entrypoint", err)
+	}
+	delete(files, "nuxt.config.ts")
+	files["nuxt.config.js"] = "export default defineNuxtConfig({})\n"
+	files["package.json"] = `{"scripts": {"dev": "nuxt dev"}}`
+	_, err = Preset{}.Detect(presettest.Tree(t, files), "")
+	if err == nil || !strings.Contains(err.Error(), `"build": "nuxt build"`) {
+		t.Errorf("no build script: error %v, want the script to add", err)
+	}
+}
+
 // workspace is a monorepo: a library, a job and a server among the members.
 func workspace(root map[string]string) map[string]string {
 	files := map[string]string{
@@ -202,10 +243,24 @@ func TestDetectWorkspaceSeveralMembers(t *testing.T) {
 		"apps/api/src/server.js": "const fastify = require('fastify')();\nfastify.listen({ port: process.env.PORT || 3000 });\n",
 	})
 	dir := presettest.Tree(t, files)
-	_, err := Preset{}.Detect(dir, "")
-	want := "several members that start a server: apps/api/src/server.js, services/web/server.js; choose one with --entrypoint, e.g. slim init --entrypoint apps/api/src/server.js"
-	if err == nil || !strings.Contains(err.Error(), want) {
-		t.Errorf("error %v, want one containing %q", err, want)
+	d, err := Preset{}.Detect(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the first by path is written, the other is listed with how to build it
+	if d.Path != "apps/api/src/server.js" || d.Port != 3000 || !strings.Contains(d.EntryNote, "the first by path of 2 members that start a server") {
+		t.Errorf("several members: entrypoint %q (%s), port %d; want apps/api/src/server.js, noted as the first of 2, port 3000", d.Path, d.EntryNote, d.Port)
+	}
+	notes := strings.Join(d.Notes, "\n")
+	for _, want := range []string{
+		"# Other workspace members start a server too (this file builds apps/api):",
+		"#   services/web/server.js   (its default port: 8081)",
+		"#   docker buildx build -f slim.toml --build-arg SLIM_ENTRYPOINT=services/web/server.js -t web .",
+		"slim init --force --entrypoint services/web/server.js",
+	} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
 	}
 	for entry, port := range map[string]int{"apps/api/src/server.js": 3000, "./services/web/server.js": 8081} {
 		d, err := Preset{}.Detect(dir, entry)

@@ -1,7 +1,7 @@
 'use strict';
 // The api of a Yarn 4 workspace (node-modules linker): it uses the
 // workspace package @glossary/words and ms; kleur is a dev dependency and
-// bytes belongs to the admin service, so neither is in its image.
+// bytes belongs to the stats service, so neither is in its image.
 const http = require('http');
 const ms = require('ms');
 const { term } = require('@glossary/words');

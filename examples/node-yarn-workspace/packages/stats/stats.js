@@ -1,5 +1,5 @@
 'use strict';
-// The admin service of the Yarn 4 workspace: bytes is its dependency only,
+// The stats service of the Yarn 4 workspace: bytes is its dependency only,
 // so an image of the api must not hold it.
 const http = require('http');
 const bytes = require('bytes');
