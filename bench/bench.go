@@ -29,6 +29,10 @@ type Config struct {
 	// (platforms.go); PlatformsOnly measures only those and writes only
 	// their section to Out.
 	Platforms, PlatformsOnly bool
+	// Trim measures the trimmed against the untrimmed builds of TrimApps
+	// (trim.go); TrimOnly measures only those and writes only their
+	// section to Out.
+	Trim, TrimOnly bool
 }
 
 // Report is everything BENCHMARKS.md shows.
@@ -41,6 +45,7 @@ type Report struct {
 	LLBGen       []LLBGen
 	LLBGenErr    string
 	Platforms    []*Platforms // two-platform against single-platform builds
+	Trims        []*Trim      // trimmed against untrimmed builds
 	Took         time.Duration
 }
 
@@ -89,7 +94,7 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 
-	if cfg.PlatformsOnly {
+	if cfg.PlatformsOnly || cfg.TrimOnly {
 		for _, a := range apps {
 			a.Variants = nil
 		}
@@ -130,7 +135,7 @@ func Run(ctx context.Context, cfg Config) error {
 			}
 		}
 	}
-	if cfg.Platforms || cfg.PlatformsOnly {
+	if (cfg.Platforms && !cfg.TrimOnly) || cfg.PlatformsOnly {
 		rep.Platforms = platformRuns(apps)
 		for i := 1; i <= cfg.Runs; i++ {
 			for _, m := range rep.Platforms {
@@ -151,8 +156,40 @@ func Run(ctx context.Context, cfg Config) error {
 			}
 		}
 	}
+	if (cfg.Trim && !cfg.PlatformsOnly) || cfg.TrimOnly {
+		rep.Trims = trimRuns(apps)
+		for i := 1; i <= cfg.Runs; i++ {
+			for _, m := range rep.Trims {
+				if m.Err != "" {
+					continue
+				}
+				t0 := time.Now()
+				if err := r.measureTrim(ctx, m, i); err != nil {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					m.Err = err.Error()
+					logf("run %d/%d trim %s: FAILED (%s)\n%s", i, cfg.Runs, m.App, time.Since(t0).Round(time.Second), err)
+					continue
+				}
+				logf("run %d/%d trim %s: untrimmed %.1f MB %.1fs, trimmed %.1f MB %.1fs (%s)", i, cfg.Runs, m.App,
+					float64(m.Off.Size)/1e6, m.Off.Cold[len(m.Off.Cold)-1].Seconds(), float64(m.On.Size)/1e6, m.On.Cold[len(m.On.Cold)-1].Seconds(), time.Since(t0).Round(time.Second))
+			}
+		}
+	}
 	d.stop()
 	rep.Machine.LoadEnd = loadavg()
+	if cfg.TrimOnly {
+		rep.Took = time.Since(start)
+		if err := os.MkdirAll(filepath.Dir(cfg.Out), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(cfg.Out, []byte(rep.TrimMarkdown()), 0o644); err != nil {
+			return err
+		}
+		logf("wrote %s in %s", cfg.Out, rep.Took.Round(time.Second))
+		return nil
+	}
 	if cfg.PlatformsOnly {
 		rep.Took = time.Since(start)
 		if err := os.MkdirAll(filepath.Dir(cfg.Out), 0o755); err != nil {

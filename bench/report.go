@@ -207,6 +207,7 @@ func (r *Report) markdown() string {
 
 	r.cgoSection(&b)
 	r.platformsSection(&b)
+	r.trimSection(&b)
 	r.frontendSection(&b)
 	r.lossesSection(&b)
 	r.methodSection(&b)

@@ -27,6 +27,8 @@ Examples (from the repository root; bench/run brings up hack/env first):
   bench/run --runs 2 --apps go-hello,python-flask,node-hello
   bench/run --quick                         one run, one app per language (what CI runs)
   bench/run --platforms-only --runs 3       only linux/amd64,linux/arm64 against linux/amd64 (cold)
+  bench/run --trim-only --runs 2 --apps python-flask,python-pandas,node-express
+                                            only trimmed against [run] trim = false (cold, scratch)
   go run ./bench/cmd/bench -version
 
 Exit codes: 0 report written, 1 a measurement or the environment failed, 2 usage.
@@ -49,6 +51,8 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the temp dir with build logs")
 	platforms := flag.Bool("platforms", true, "also measure two-platform builds (linux/amd64,linux/arm64) of "+strings.Join(bench.PlatformApps, ", ")+" against linux/amd64 alone (full mode)")
 	platformsOnly := flag.Bool("platforms-only", false, "measure only the two-platform builds and write only their section to --out (default $TMPDIR/slimfront-bench-platforms.md)")
+	trim := flag.Bool("trim", true, "also measure trimmed against untrimmed ([run] trim = false) cold builds on scratch of "+strings.Join(bench.TrimApps, ", ")+" (full mode)")
+	trimOnly := flag.Bool("trim-only", false, "measure only the trimmed against untrimmed builds and write only their section to --out (default $TMPDIR/slimfront-bench-trim.md)")
 	flag.Parse()
 	if *version {
 		fmt.Println("bench", Version)
@@ -62,7 +66,7 @@ func main() {
 		fail(fmt.Errorf("run from the repository root (bench/run does): %v", err))
 	}
 	cfg := bench.Config{Root: root, Quick: *quick, Runs: *runs, Noops: *noops, Keep: *keep, Log: os.Stderr,
-		Platforms: *platforms && !*quick, PlatformsOnly: *platformsOnly}
+		Platforms: *platforms && !*quick, PlatformsOnly: *platformsOnly, Trim: *trim && !*quick, TrimOnly: *trimOnly}
 	if *quick {
 		cfg.Runs = 1
 	}
@@ -83,6 +87,9 @@ func main() {
 		}
 		if *platformsOnly {
 			cfg.Out = filepath.Join(os.TempDir(), "slimfront-bench-platforms.md")
+		}
+		if *trimOnly {
+			cfg.Out = filepath.Join(os.TempDir(), "slimfront-bench-trim.md")
 		}
 	}
 	if cfg.SVG == "" {
