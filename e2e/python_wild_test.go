@@ -2,11 +2,14 @@ package e2e
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -327,5 +330,90 @@ func TestBadRequirementsIncludeFailsAtItsLine(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("build output lacks %q\n%s", want, out)
 		}
+	}
+}
+
+// fixedPortMu serialises containers that listen on a port of their own
+// choosing (runImageOnPort).
+var fixedPortMu sync.Mutex
+
+// runImageOnPort starts the OCI tarball with hack/run-image for an app
+// that listens on port whatever PORT says (the port is checked free
+// first), and stops it when the test ends.
+func runImageOnPort(t *testing.T, ociTar string, port int) *container {
+	t.Helper()
+	if l, err := net.Listen("tcp", fmt.Sprintf(":%d", port)); err != nil {
+		t.Fatalf("port %d, where the image listens, is in use on the host: %v", port, err)
+	} else {
+		l.Close()
+	}
+	name := fmt.Sprintf("e2e-%d-fixed-%d", os.Getpid(), port)
+	out, err := runCmd(time.Minute, "", nil, repoPath("hack", "run-image"), ociTar, name, fmt.Sprintf("PORT=%d", port))
+	t.Cleanup(func() {
+		if o, err := runCmd(time.Minute, "", nil, repoPath("hack", "stop-image"), name); err != nil {
+			t.Logf("hack/stop-image %s: %v\n%s", name, err, o)
+		}
+	})
+	if err != nil {
+		t.Fatalf("hack/run-image %s %s: %v\n%s", ociTar, name, err, out)
+	}
+	return &container{Name: name, Port: port}
+}
+
+// TestFastAPIFromInitDescriptor: `slim init` on examples/python-fastapi
+// (without its slim.toml) finds the FastAPI app object and writes uvicorn
+// as the entrypoint; that descriptor builds, the image answers GET / with
+// the versions from PyPI, validates a POST body with pydantic (422 for a
+// bad one) and holds no build tool. The committed slim.toml is the one
+// init writes (TestInitReproducesExamples checks it stays so).
+func TestFastAPIFromInitDescriptor(t *testing.T) {
+	requireEnv(t)
+	for _, preset := range pythonPresets {
+		t.Run(preset, func(t *testing.T) {
+			t.Parallel()
+			e := loadExpect(t, repoPath("examples", "python-fastapi"))
+			dir := copyExample(t, "python-fastapi")
+			if err := os.Remove(filepath.Join(dir, "slim.toml")); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := runCmd(time.Minute, dir, nil, slimBin(t), "init", "--preset", preset, "."); err != nil {
+				t.Fatalf("slim init: %v\n%s", err, out)
+			}
+			written := string(mustRead(t, filepath.Join(dir, "slim.toml")))
+			if !strings.Contains(written, `entrypoint = ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000"]`) {
+				t.Fatalf("slim init wrote no uvicorn entrypoint:\n%s", written)
+			}
+			im, tarPath := buildPresetImage(t, dir, preset)
+			checkSize(t, im, e, preset)
+			checkNoBuildTools(t, im)
+			if t.Failed() {
+				return
+			}
+			// uvicorn listens where its argv says (it reads no PORT): run
+			// the containers one at a time on that port.
+			fixedPortMu.Lock()
+			t.Cleanup(fixedPortMu.Unlock) // after the container's stop (cleanups run last-in first-out)
+			c := runImageOnPort(t, tarPath, e.Port)
+			c.checkServes(t, e)
+			c.checkUID(t)
+			for _, q := range []struct {
+				body string
+				code int
+				want string
+			}{
+				{`{"item":"tea","quantity":3,"unit_cents":250}`, 200, `{"item":"tea","total_cents":750}`},
+				{`{"item":"","quantity":0,"unit_cents":250}`, 422, `"loc":["body","item"]`},
+			} {
+				resp, err := (&http.Client{Timeout: 5 * time.Second}).Post(fmt.Sprintf("http://127.0.0.1:%d/quote", c.Port), "application/json", strings.NewReader(q.body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != q.code || !strings.Contains(string(b), q.want) {
+					t.Errorf("POST /quote %s = %d %s, want %d with %s", q.body, resp.StatusCode, b, q.code, q.want)
+				}
+			}
+		})
 	}
 }

@@ -18,11 +18,14 @@ const initUsage = `usage: slim init [dir] [--force] [--language go|python|node] 
 
 Looks at the app in dir (default .) and writes dir/slim.toml, commented, first line
 "# syntax=org/slimfront", plus dir/.dockerignore when there is none:
-  language    go.mod -> go; requirements.txt or pyproject.toml (+ uv.lock) -> python;
+  language    go.mod -> go; requirements.txt, requirements/prod.txt, pyproject.toml
+              (+ uv.lock, poetry.lock, pdm.lock) or Pipfile -> python;
               package.json + lockfile (package-lock.json, yarn.lock, pnpm-lock.yaml) -> node
   entrypoint  Go: the main package (., else the first cmd/*: the others are listed with
-              the --build-arg SLIM_ENTRYPOINT=./cmd/NAME that builds them); Python: a
-              Flask/falcon WSGI app served by gunicorn, or app.py / main.py; Node:
+              the --build-arg SLIM_ENTRYPOINT=./cmd/NAME that builds them); Python:
+              Django (gunicorn, collectstatic), a console script, a FastAPI/Starlette
+              app served by uvicorn, a Flask/falcon app served by gunicorn, or app.py /
+              main.py; Node:
               Next.js standalone / Nuxt's server from their config, package.json
               "main", or the file of a "start": "node FILE" script; in a workspace
               the member that starts a server (several: the first, the others

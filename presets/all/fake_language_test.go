@@ -92,7 +92,7 @@ func TestAFourthLanguageIsOnePackageAndOneRegistryLine(t *testing.T) {
 	if _, err := presets.Detect(dir, "cobol", "", ps); err == nil || !strings.Contains(err.Error(), "knows go, python, node and toy") {
 		t.Errorf("--language cobol: %v, want the list of languages with toy", err)
 	}
-	if _, err := presets.Detect(t.TempDir(), "", "", ps); err == nil || !strings.Contains(err.Error(), "has no go.mod, requirements.txt, pyproject.toml, Pipfile, package.json or toy.mod: slim init detects Go, Python, Node and Toy apps") {
+	if _, err := presets.Detect(t.TempDir(), "", "", ps); err == nil || !strings.Contains(err.Error(), "has no go.mod, requirements.txt, pyproject.toml, Pipfile, requirements/prod.txt, requirements/production.txt, package.json or toy.mod: slim init detects Go, Python, Node and Toy apps") {
 		t.Errorf("empty dir: %v, want the markers and names with toy's", err)
 	}
 	// ... and lists it among the candidates of a directory with several.

@@ -14,24 +14,39 @@ import (
 )
 
 // Info describes Python to slim init and bench: an app with a
-// requirements.txt or a pyproject.toml, sources in .py files.
+// requirements.txt, a pyproject.toml, a Pipfile or production requirements
+// in requirements/ (layeredRequirements), sources in .py files.
 func (Preset) Info() presets.LanguageInfo {
-	return presets.LanguageInfo{Name: "Python", Markers: []string{"requirements.txt", "pyproject.toml", "Pipfile"}, SourceExt: ".py"}
+	return presets.LanguageInfo{Name: "Python", Markers: []string{"requirements.txt", "pyproject.toml", "Pipfile", layeredRequirements[0], layeredRequirements[1]}, SourceExt: ".py"}
 }
 
 // wsgiApp finds a module-level WSGI application object: `app = Flask(...)`,
 // `app = falcon.App(...)` (and falcon's older `falcon.API(...)`).
 var wsgiApp = regexp.MustCompile(`(?m)^([A-Za-z_]\w*)\s*(?::\s*[\w.\[\]]+\s*)?=\s*(?:flask\.)?(?:Flask|falcon\.App|falcon\.API)\(`)
 
+// asgiApp finds a module-level ASGI application object: `app =
+// FastAPI(...)` (or fastapi.FastAPI), `app = Starlette(...)` (or
+// starlette.applications.Starlette).
+var asgiApp = regexp.MustCompile(`(?m)^([A-Za-z_]\w*)\s*(?::\s*[\w.\[\]]+\s*)?=\s*(?:fastapi\.|starlette\.applications\.|applications\.)?(FastAPI|Starlette)\(`)
+
+// layeredRequirements are the production files of requirements split per
+// environment (requirements/base.txt included by prod.txt and dev.txt),
+// in order of preference, when there is no requirements.txt.
+var layeredRequirements = []string{"requirements/prod.txt", "requirements/production.txt"}
+
 // conventionalScripts are the conventional script names, in order of preference.
 var conventionalScripts = []string{"app.py", "main.py", "server.py", "run.py", "wsgi.py"}
 
 // Detect picks the deps (pyproject.toml + uv.lock, else requirements.txt,
 // else pyproject.toml) and the entrypoint of the app in dir: entry when
-// not "" (a script or package), else a Flask/falcon WSGI app served by
-// gunicorn, else app.py / main.py / server.py / run.py, else the only
-// package with a __main__.py. It fails, listing the candidates, when there
-// are several WSGI apps or no obvious script.
+// not "" (a script or package), else a Django project (detectDjango), a
+// single [project.scripts] console script (detectConsoleScript), a
+// FastAPI/Starlette ASGI app served by uvicorn (detectASGI), a Flask/falcon
+// WSGI app served by gunicorn (when gunicorn is a dependency or the script
+// does not run the app itself), else app.py / main.py / server.py /
+// run.py, else the only package with a __main__.py. It fails, listing the
+// candidates, when there are several WSGI or ASGI apps or no obvious
+// script.
 func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 	d := &presets.Detection{}
 	has := func(f string) bool { return presets.IsFile(filepath.Join(dir, f)) }
@@ -54,6 +69,12 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 		if has("pyproject.toml") {
 			d.Notes = append(d.Notes, "# pyproject.toml is not in deps: the python preset takes requirements files or pyproject.toml, not both")
 		}
+	case has(layeredRequirements[0]) || has(layeredRequirements[1]):
+		d.Deps = []string{layeredRequirements[0]}
+		if !has(layeredRequirements[0]) {
+			d.Deps = []string{layeredRequirements[1]}
+		}
+		d.DepsNote = "the production requirements; the files they include with -r/-c are followed and copied with them, before the sources; the others (dev, test) are not installed"
 	default:
 		d.Deps = []string{"pyproject.toml"}
 		d.DepsNote = "the [project] dependencies of pyproject.toml, installed before the sources are copied"
@@ -91,14 +112,29 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 		return withVersionNote(dir, d), nil
 	}
 
-	// WSGI objects: module:variable references for gunicorn.
-	type wsgi struct{ file, ref string }
-	var apps []wsgi
+	// WSGI and ASGI objects: module:variable references for gunicorn or uvicorn.
+	type wsgi struct{ file, ref, framework string }
+	var apps, asgi []wsgi
 	for _, f := range srcs {
-		for _, m := range wsgiApp.FindAllSubmatch(presets.ReadHead(filepath.Join(dir, f)), -1) {
-			mod := strings.ReplaceAll(strings.TrimSuffix(strings.TrimSuffix(f, ".py"), "/__init__"), "/", ".")
-			apps = append(apps, wsgi{f, mod + ":" + string(m[1])})
+		head := presets.ReadHead(filepath.Join(dir, f))
+		mod := strings.ReplaceAll(strings.TrimSuffix(strings.TrimSuffix(f, ".py"), "/__init__"), "/", ".")
+		for _, m := range wsgiApp.FindAllSubmatch(head, -1) {
+			apps = append(apps, wsgi{f, mod + ":" + string(m[1]), ""})
 		}
+		for _, m := range asgiApp.FindAllSubmatch(head, -1) {
+			asgi = append(asgi, wsgi{f, mod + ":" + string(m[1]), string(m[2])})
+		}
+	}
+	if len(asgi) > 0 && len(apps) == 0 {
+		if len(asgi) > 1 {
+			var refs []string
+			for _, a := range asgi {
+				refs = append(refs, a.ref)
+			}
+			return nil, fmt.Errorf("%s has several ASGI apps: %s; choose one by writing entrypoint = [\"uvicorn\", \"%s\", \"--host\", \"0.0.0.0\", \"--port\", \"8000\"] yourself", dir, strings.Join(refs, ", "), refs[0])
+		}
+		detectASGI(dir, d, asgi[0].file, asgi[0].ref, asgi[0].framework)
+		return withVersionNote(dir, d), nil
 	}
 	if len(apps) > 1 { // prefer the conventional file names
 		for _, name := range conventionalScripts {
@@ -117,7 +153,7 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 			break
 		}
 	}
-	gunicorn := presets.Mentions(dir, d.Deps[:1], "gunicorn")
+	gunicorn := mentionsDep(dir, d.Deps, "gunicorn")
 	switch {
 	case len(apps) == 1 && (gunicorn || script == "" || !strings.Contains(string(presets.ReadHead(filepath.Join(dir, script))), "__main__")):
 		d.Argv = []string{"gunicorn", apps[0].ref}
@@ -203,7 +239,7 @@ func detectDjango(dir string, d *presets.Detection) bool {
 	}
 	d.Argv = []string{"gunicorn", pkg + ".wsgi"}
 	d.EntryNote = fmt.Sprintf("Django: %s/wsgi.py (settings %s, from manage.py), served by gunicorn (it binds 0.0.0.0:$PORT)", strings.ReplaceAll(pkg, ".", "/"), settings)
-	if len(d.Deps) > 0 && !presets.Mentions(dir, d.Deps[:1], "gunicorn") {
+	if len(d.Deps) > 0 && !mentionsDep(dir, d.Deps, "gunicorn") {
 		d.EntryNote += "; add gunicorn to " + d.Deps[0]
 	}
 	d.Port, d.PortNote = 8000, "gunicorn's default; the image sets PORT from this key and gunicorn binds it"
@@ -244,4 +280,50 @@ func detectConsoleScript(dir string, d *presets.Detection) bool {
 		d.Port, d.PortNote = presets.FindPort(dir, files)
 	}
 	return true
+}
+
+// detectASGI fills d for the ASGI app ref (module:variable) of a
+// framework ("FastAPI", "Starlette") found in file: uvicorn serving it on
+// 0.0.0.0:8000 (uvicorn reads no PORT variable, so the port is in the
+// argv and in the port key). uvicorn has to be a dependency (the image
+// runs its console script); when the deps do not name it, the entrypoint's
+// comment says to add it.
+func detectASGI(dir string, d *presets.Detection, file, ref, framework string) {
+	d.Argv = []string{"uvicorn", ref, "--host", "0.0.0.0", "--port", "8000"}
+	d.EntryNote = fmt.Sprintf("the %s ASGI app in %s, served by uvicorn on all interfaces", framework, file)
+	if !mentionsDep(dir, d.Deps, "uvicorn") {
+		d.EntryNote += fmt.Sprintf("; uvicorn is not in %s: add it (the image runs its console script)", d.Deps[0])
+	}
+	d.Port, d.PortNote = 8000, "uvicorn's --port in the entrypoint; change both together"
+}
+
+// mentionsDep reports whether the dependency manifest among deps (the
+// first one, as slim init lists it; lockfiles are not read) names the
+// package pkg, following the -r/-c includes of a requirements file
+// (parseIncludes) within dir.
+func mentionsDep(dir string, deps []string, pkg string) bool {
+	if len(deps) == 0 {
+		return false
+	}
+	files := []string{deps[0]}
+	seen := map[string]bool{}
+	for i := 0; i < len(files); i++ {
+		f := files[i]
+		if seen[f] {
+			continue
+		}
+		seen[f] = true
+		if presets.Mentions(dir, []string{f}, pkg) {
+			return true
+		}
+		if !strings.HasSuffix(f, ".txt") && !strings.HasSuffix(f, ".in") {
+			continue
+		}
+		for _, inc := range parseIncludes(presets.ReadHead(filepath.Join(dir, filepath.FromSlash(f)))) {
+			if t := path.Clean(path.Join(path.Dir(f), inc.target)); !path.IsAbs(t) && !strings.HasPrefix(t, "../") && t != ".." {
+				files = append(files, t)
+			}
+		}
+	}
+	return false
 }

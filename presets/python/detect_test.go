@@ -93,3 +93,60 @@ func TestDetectDjangoCollectstatic(t *testing.T) {
 		t.Errorf("without STATIC_ROOT: script %q, err %v", d.BuildScript, err)
 	}
 }
+
+// slim init's web frameworks: a FastAPI or Starlette ASGI app is served by
+// uvicorn on 0.0.0.0:8000 (the comment says to add uvicorn when the deps
+// lack it, following -r includes); a Flask app by gunicorn when gunicorn
+// is a dependency, else by its own __main__; requirements split under
+// requirements/ are detected by their production file.
+func TestDetectWebFrameworks(t *testing.T) {
+	fastapi := "from fastapi import FastAPI\n\napp = FastAPI(title=\"shop\")\n"
+	flaskMain := "from flask import Flask\napp = Flask(__name__)\nif __name__ == \"__main__\":\n    app.run(port=5000)\n"
+	for _, tc := range []struct {
+		name    string
+		files   map[string]string
+		path    string
+		argv    []string
+		deps    []string
+		port    int
+		note    string // in EntryNote
+		notNote string // not in EntryNote
+	}{
+		{name: "fastapi with uvicorn", files: map[string]string{"requirements.txt": "fastapi==0.115.0\nuvicorn[standard]==0.30.0\n", "main.py": fastapi},
+			argv: []string{"uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000"}, deps: []string{"requirements.txt"}, port: 8000,
+			note: "FastAPI ASGI app in main.py, served by uvicorn", notNote: "not in"},
+		{name: "fastapi without uvicorn", files: map[string]string{"requirements.txt": "fastapi\n", "main.py": fastapi},
+			argv: []string{"uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000"}, deps: []string{"requirements.txt"}, port: 8000,
+			note: "uvicorn is not in requirements.txt: add it"},
+		{name: "starlette in a package, uvicorn in pyproject", files: map[string]string{"pyproject.toml": "[project]\ndependencies = [\"starlette\", \"uvicorn\"]\n", "uv.lock": "",
+			"api/__init__.py": "", "api/web.py": "from starlette.applications import Starlette\nweb_app = Starlette(routes=[])\n"},
+			argv: []string{"uvicorn", "api.web:web_app", "--host", "0.0.0.0", "--port", "8000"}, deps: []string{"pyproject.toml", "uv.lock"}, port: 8000,
+			note: "Starlette ASGI app in api/web.py", notNote: "not in"},
+		{name: "uvicorn in an included file", files: map[string]string{"requirements.txt": "-r requirements-base.txt\nfastapi\n", "requirements-base.txt": "uvicorn\n", "main.py": fastapi},
+			argv: []string{"uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000"}, deps: []string{"requirements.txt"}, port: 8000, notNote: "not in"},
+		{name: "flask with gunicorn", files: map[string]string{"requirements.txt": "flask\ngunicorn\n", "app.py": flaskMain},
+			argv: []string{"gunicorn", "app:app"}, deps: []string{"requirements.txt"}, port: 8000, notNote: "add gunicorn"},
+		{name: "flask without gunicorn runs its own __main__", files: map[string]string{"requirements.txt": "flask\n", "app.py": flaskMain},
+			path: "app.py", deps: []string{"requirements.txt"}, port: 5000},
+		{name: "layered requirements", files: map[string]string{"requirements/prod.txt": "-r base.txt\ngunicorn\n", "requirements/base.txt": "flask\n",
+			"requirements/dev.txt": "-r base.txt\npytest\n", "app.py": "from flask import Flask\napp = Flask(__name__)\n"},
+			argv: []string{"gunicorn", "app:app"}, deps: []string{"requirements/prod.txt"}, port: 8000, notNote: "add gunicorn"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := Preset{}.Detect(presettest.Tree(t, tc.files), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Path != tc.path || !reflect.DeepEqual(d.Argv, tc.argv) || !reflect.DeepEqual(d.Deps, tc.deps) || d.Port != tc.port {
+				t.Errorf("got path %q argv %q deps %q port %d; want %q %q %q %d", d.Path, d.Argv, d.Deps, d.Port, tc.path, tc.argv, tc.deps, tc.port)
+			}
+			if !strings.Contains(d.EntryNote, tc.note) || (tc.notNote != "" && strings.Contains(d.EntryNote, tc.notNote)) {
+				t.Errorf("entry note %q: want %q in it and not %q", d.EntryNote, tc.note, tc.notNote)
+			}
+		})
+	}
+	_, err := Preset{}.Detect(presettest.Tree(t, map[string]string{"requirements.txt": "fastapi\nuvicorn\n", "a.py": fastapi, "b.py": "api = Starlette()\n"}), "")
+	if err == nil || !strings.Contains(err.Error(), "several ASGI apps: a:app, b:api") {
+		t.Errorf("two ASGI apps: %v", err)
+	}
+}
