@@ -8,6 +8,7 @@ import (
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/all"
+	"github.com/slimfront/slimfront/presets/presettest"
 )
 
 // [run] writable is honoured by every language on every base: the final
@@ -62,5 +63,23 @@ func TestNoWritableNoVolume(t *testing.T) {
 		if s.Key == "run.writable" {
 			t.Errorf("writable step without [run] writable: %s", llbgen.Describe(s))
 		}
+	}
+}
+
+// The whole plans of a Go app on scratch and a Node app on distroless with
+// [run] writable, as goldens (go test ./presets -update rewrites them).
+func TestWritablePlansMatchGolden(t *testing.T) {
+	r := all.Registry()
+	for name, src := range map[string]string{
+		"writable-go-scratch":      "language = \"go\"\nentrypoint = \".\"\ndeps = [\"go.mod\"]\npreset = \"scratch\"\nport = 8080\n[run]\nwritable = [\"data\"]\n",
+		"writable-node-distroless": "language = \"node\"\nentrypoint = \"server.js\"\ndeps = [\"package.json\", \"package-lock.json\"]\npreset = \"distroless\"\nport = 3000\n[run]\nwritable = [\"data\", \"var/uploads\"]\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			l, err := r.Load(presets.Request{File: "slim.toml", Source: []byte(src), Build: presettest.Amd64})
+			if err != nil {
+				t.Fatal(err)
+			}
+			presettest.Golden(t, name, l.Plans[0])
+		})
 	}
 }
