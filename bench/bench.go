@@ -33,6 +33,10 @@ type Config struct {
 	// (trim.go); TrimOnly measures only those and writes only their
 	// section to Out.
 	Trim, TrimOnly bool
+	// CgoOnly measures only the slimfront images, per preset, of the cgo
+	// apps and their pure-Go twins (cgoPairs), one cold build each for
+	// the size, and writes only the cgo-against-pure-Go section to Out.
+	CgoOnly bool
 }
 
 // Report is everything BENCHMARKS.md shows.
@@ -97,6 +101,25 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.PlatformsOnly || cfg.TrimOnly {
 		for _, a := range apps {
 			a.Variants = nil
+		}
+	}
+	if cfg.CgoOnly {
+		paired := map[*App]bool{}
+		for _, pr := range rep.cgoPairs() {
+			paired[pr[0]], paired[pr[1]] = true, true
+		}
+		if len(paired) == 0 {
+			return fmt.Errorf("--cgo-only: no app with [build.env] CGO_ENABLED = \"1\" and its <name>-purego twin among the selected apps")
+		}
+		for _, a := range apps {
+			var keep []*Variant
+			for _, v := range a.Variants {
+				if paired[a] && v.Kind == KindSlim {
+					v.SizeOnly = true // the size is the measurement: one cold build
+					keep = append(keep, v)
+				}
+			}
+			a.Variants = keep
 		}
 	}
 
@@ -179,6 +202,17 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	d.stop()
 	rep.Machine.LoadEnd = loadavg()
+	if cfg.CgoOnly {
+		rep.Took = time.Since(start)
+		if err := os.MkdirAll(filepath.Dir(cfg.Out), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(cfg.Out, []byte(rep.CgoMarkdown()), 0o644); err != nil {
+			return err
+		}
+		logf("wrote %s in %s", cfg.Out, rep.Took.Round(time.Second))
+		return nil
+	}
 	if cfg.TrimOnly {
 		rep.Took = time.Since(start)
 		if err := os.MkdirAll(filepath.Dir(cfg.Out), 0o755); err != nil {

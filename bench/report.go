@@ -265,6 +265,16 @@ func (r *Report) cgoSection(b *strings.Builder) {
 	p("\n")
 }
 
+// CgoMarkdown is the cgo-against-pure-Go section alone, for `bench/run
+// --cgo-only`.
+func (r *Report) CgoMarkdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<!-- bench/run --cgo-only on %s (load average %s at the start, %s at the end); it took %s -->\n\n",
+		r.Machine.Date, r.Machine.LoadStart, r.Machine.LoadEnd, r.Took.Round(time.Second))
+	r.cgoSection(&b)
+	return b.String()
+}
+
 func (r *Report) frontendSection(b *strings.Builder) {
 	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
 	p("## The frontend itself\n\n")

@@ -29,6 +29,8 @@ Examples (from the repository root; bench/run brings up hack/env first):
   bench/run --platforms-only --runs 3       only linux/amd64,linux/arm64 against linux/amd64 (cold)
   bench/run --trim-only --runs 2 --apps python-flask,python-pandas,node-express
                                             only trimmed against [run] trim = false (cold, scratch)
+  bench/run --cgo-only --runs 1 --apps go-sqlite,go-sqlite-purego
+                                            only cgo image sizes per preset beside the pure-Go twin
   go run ./bench/cmd/bench -version
 
 Exit codes: 0 report written, 1 a measurement or the environment failed, 2 usage.
@@ -52,6 +54,7 @@ func main() {
 	platforms := flag.Bool("platforms", true, "also measure two-platform builds (linux/amd64,linux/arm64) of "+strings.Join(bench.PlatformApps, ", ")+" against linux/amd64 alone (full mode)")
 	platformsOnly := flag.Bool("platforms-only", false, "measure only the two-platform builds and write only their section to --out (default $TMPDIR/slimfront-bench-platforms.md)")
 	trim := flag.Bool("trim", true, "also measure trimmed against untrimmed ([run] trim = false) cold builds on scratch of "+strings.Join(bench.TrimApps, ", ")+" (full mode)")
+	cgoOnly := flag.Bool("cgo-only", false, "measure only the sizes of the cgo apps' slimfront images per preset beside their <name>-purego twins and write only that section to --out (default $TMPDIR/slimfront-bench-cgo.md)")
 	trimOnly := flag.Bool("trim-only", false, "measure only the trimmed against untrimmed builds and write only their section to --out (default $TMPDIR/slimfront-bench-trim.md)")
 	flag.Parse()
 	if *version {
@@ -66,7 +69,10 @@ func main() {
 		fail(fmt.Errorf("run from the repository root (bench/run does): %v", err))
 	}
 	cfg := bench.Config{Root: root, Quick: *quick, Runs: *runs, Noops: *noops, Keep: *keep, Log: os.Stderr,
-		Platforms: *platforms && !*quick, PlatformsOnly: *platformsOnly, Trim: *trim && !*quick, TrimOnly: *trimOnly}
+		Platforms: *platforms && !*quick, PlatformsOnly: *platformsOnly, Trim: *trim && !*quick, TrimOnly: *trimOnly, CgoOnly: *cgoOnly}
+	if *cgoOnly {
+		cfg.Platforms, cfg.Trim = false, false
+	}
 	if *quick {
 		cfg.Runs = 1
 	}
@@ -90,6 +96,9 @@ func main() {
 		}
 		if *trimOnly {
 			cfg.Out = filepath.Join(os.TempDir(), "slimfront-bench-trim.md")
+		}
+		if *cgoOnly {
+			cfg.Out = filepath.Join(os.TempDir(), "slimfront-bench-cgo.md")
 		}
 	}
 	if cfg.SVG == "" {
