@@ -73,7 +73,7 @@ func TestNodeWildBadInputFailsClearly(t *testing.T) {
 			"package.json":      "{\n  \"name\": \"app\",\n  \"version\": \"1.0.0\",\n  \"packageManager\": \"yarn\"\n}\n",
 			"package-lock.json": nodeEmptyLock, "app.js": appJS,
 		},
-		want: []anyOf{{"package.json:4: packageManager"}, {"name@x.y.z"}, {"npm, yarn or pnpm"}},
+		want: []anyOf{{"package.json:4: packageManager"}, {"name@x.y.z"}, {"npm, yarn, pnpm or bun"}},
 	}, {
 		name: "yarn 4 with plug'n'play",
 		files: map[string]string{

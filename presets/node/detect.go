@@ -93,7 +93,7 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 	}
 	switch len(locks) {
 	case 0:
-		return nil, fmt.Errorf("%s has package.json but no lockfile: the node preset installs exactly the locked versions; create one first (npm install --package-lock-only, yarn install or pnpm install), then run slim init again", dir)
+		return nil, fmt.Errorf("%s has package.json but no lockfile: the node preset installs exactly the locked versions; create one first (npm install --package-lock-only, yarn install, pnpm install or bun install), then run slim init again", dir)
 	case 1:
 	default:
 		return nil, fmt.Errorf("%s has lockfiles of several package managers (%s); delete the ones you do not use", dir, strings.Join(locks, ", "))

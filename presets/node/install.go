@@ -3,7 +3,7 @@ package node
 // installJS runs a dependency install in the builder (node installJSPath
 // <pm> <args>, called by installSh). Its arguments are what the plan shows:
 // the package manager chosen from the lockfile in deps ("npm", "yarn",
-// "pnpm") and that manager's install arguments; "--omit=dev", "--production"
+// "pnpm", "bun") and that manager's install arguments; "--omit=dev", "--production"
 // or "--prod" ask for production dependencies only. SLIM_ENTRY is the
 // entrypoint script, relative to /app. It works on the manifests the plan
 // copied into /app (no sources yet) and, in order:
@@ -123,8 +123,8 @@ let useCorepack = pm === 'pnpm', major = 0, declared = root.pkg.packageManager;
 if (declared !== undefined) {
   const m = typeof declared === 'string' && /^(npm|yarn|pnpm|bun)@(\d+)\.\d+\.\d+[^+]*(\+.*)?$/.exec(declared);
   const at = 'package.json:' + lineOf(root.text, '"packageManager"') + ': packageManager ' + JSON.stringify(declared);
-  if (!m) fail(at + ': want name@x.y.z[+sha512.hash] with name npm, yarn or pnpm (corepack use pnpm@10 writes it)');
-  const lock = { npm: 'package-lock.json', yarn: 'yarn.lock', pnpm: 'pnpm-lock.yaml' };
+  if (!m) fail(at + ': want name@x.y.z[+sha512.hash] with name npm, yarn, pnpm or bun (corepack use pnpm@10 writes it)');
+  const lock = { npm: 'package-lock.json', yarn: 'yarn.lock', pnpm: 'pnpm-lock.yaml', bun: 'bun.lock' };
   if (m[1] !== pm) fail(at + ' but deps has ' + lock[pm] + ', ' + pm + '\'s lockfile: list ' + (lock[m[1]] || m[1] + '\'s lockfile') + ' in deps, or change packageManager to ' + pm);
   major = Number(m[2]);
   if (m[1] === 'yarn' && major >= 2) {
@@ -137,10 +137,40 @@ if (declared !== undefined) {
       fail(where + ': Plug\'n\'Play is not supported (the image runs plain node, without .pnp.cjs); valid: node-modules, pnpm. Add to .yarnrc.yml:\n  nodeLinker: node-modules\nand run yarn install to update yarn.lock');
     }
   }
-  if (pm !== 'npm') {
+  if (pm !== 'npm' && pm !== 'bun') {
     useCorepack = true;
     if (!m[3]) pinIfUnsigned(m[1], m[2], declared);
   }
+}
+
+// Bun is not in corepack: its binary comes from the npm registry's
+// @oven/bun-linux-<cpu>[-musl] package (npm pack checks the tarball against
+// the registry's sha512), the version packageManager declares, else
+// SLIM_BUN_DEFAULT; cached per version in the bun-bin cache mount.
+function bunBinary() {
+  const version = declared ? String(declared).slice(4).split('+')[0] : process.env.SLIM_BUN_DEFAULT;
+  const cpu = { x64: 'x64', arm64: 'aarch64' }[process.arch];
+  if (!cpu) fail('bun.lock: Bun has no linux build for ' + process.arch + '; valid: x64, arm64');
+  const pkgName = '@oven/bun-linux-' + cpu + (fs.existsSync('/etc/alpine-release') ? '-musl' : '');
+  const dir = path.join('/root/.cache/slimfront-bun', pkgName.replace('/', '+') + '@' + version);
+  const bin = path.join(dir, 'package/bin/bun');
+  if (!fs.existsSync(bin)) {
+    // unpacked beside, then renamed into place: the production and the dev
+    // install share the cache and may run at once
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    const tmp = fs.mkdtempSync(dir + '.tmp-');
+    let tgz;
+    try {
+      tgz = cp.execFileSync('npm', ['pack', '--silent', '--pack-destination', tmp, pkgName + '@' + version], { encoding: 'utf8' }).trim().split('\n').pop();
+    } catch (e) {
+      fail('package.json: packageManager bun@' + version + ': npm pack ' + pkgName + '@' + version + ' failed: is it a released Bun version?');
+    }
+    cp.execFileSync('tar', ['-xzf', path.join(tmp, tgz), '-C', tmp]);
+    fs.rmSync(path.join(tmp, tgz));
+    try { fs.renameSync(tmp, dir); } catch (e) { fs.rmSync(tmp, { recursive: true, force: true }); } // the other install was first
+  }
+  say('Bun ' + version + ': ' + pkgName + ' from the npm registry, checked against its sha512 when downloaded (cached in ' + path.dirname(dir) + ')' + (declared ? '' : '; package.json declares no packageManager: pin one with "packageManager": "bun@' + version + '"'));
+  return bin;
 }
 if (useCorepack && !env.COREPACK_NPM_REGISTRY) {
   env.COREPACK_NPM_REGISTRY = (cp.execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim() || 'https://registry.npmjs.org').replace(/\/+$/, '');
@@ -188,6 +218,12 @@ const via = (argv) => (useCorepack ? ['corepack', ...argv] : argv);
 if (runMode) {
   const original = root.text;
   process.on('exit', () => fs.writeFileSync(path.join(app, 'package.json'), original)); // the project's own, for the image
+  if (pm === 'bun') {
+    const bun = bunBinary();
+    env.PATH = path.dirname(bun) + ':' + env.PATH; // scripts that call bun by name
+    run([bun, 'run', ...args]);
+    process.exit(0);
+  }
   if (useCorepack) {
     // scripts that call the package manager by name (pnpm -r build) find corepack's shim
     const bin = fs.mkdtempSync('/tmp/slimfront-bin-');
@@ -200,6 +236,9 @@ if (runMode) {
 // cross install: for another CPU than this one (SLIM_TARGET_*, set by the
 // plan when the target's CPU differs from the build platform's)
 const target = process.env.SLIM_TARGET_CPU ? { os: process.env.SLIM_TARGET_OS || 'linux', cpu: process.env.SLIM_TARGET_CPU, libc: process.env.SLIM_TARGET_LIBC || 'glibc' } : null;
+if (target && pm === 'bun') {
+  fail('bun.lock: installing for ' + target.os + '/' + target.cpu + ' on ' + process.platform + '/' + process.arch + ' is not supported with Bun yet (slimfront tells npm, Yarn and pnpm the target); valid: a --platform with this machine\'s CPU, or npm/yarn/pnpm');
+}
 if (target) {
   const name = target.os + '/' + target.cpu + ' (' + target.libc + ')';
   say('installing for ' + name + ' on ' + process.platform + '/' + process.arch + ': optional dependencies for the target, no install script runs (it would run for this machine)');
@@ -327,6 +366,12 @@ switch (pm) {
     run(via(['pnpm', ...args, ...filter]));
     break;
   }
+  case 'bun':
+    // a plain node_modules (Bun's default hoisted linker); Bun runs the
+    // root's own lifecycle scripts (removed above) and dependencies'
+    // only when trustedDependencies lists them, as on a developer's machine
+    run([bunBinary(), ...args]);
+    break;
   default:
     fail('unknown package manager ' + pm);
 }

@@ -32,7 +32,7 @@ preset     = "%s"
 `
 
 // Golden plans: every base with npm and a build script (express), and the
-// yarn and pnpm lockfiles without one. Alpine has no faithful stand-in in
+// yarn, pnpm and bun lockfiles without one. Alpine has no faithful stand-in in
 // hack/env, so these plans are its only test.
 func TestPlansMatchGolden(t *testing.T) {
 	cases := map[string]string{}
@@ -44,6 +44,9 @@ func TestPlansMatchGolden(t *testing.T) {
 `, 1))
 	cases["pnpm-alpine"] = strings.NewReplacer("%s", "pnpm-lock.yaml").Replace(strings.Replace(helloApp, `"%s"
 `, `"alpine"
+`, 1))
+	cases["bun-distroless"] = strings.NewReplacer("%s", "bun.lock").Replace(strings.Replace(helloApp, `"%s"
+`, `"distroless"
 `, 1))
 	for name, src := range cases {
 		t.Run(name, func(t *testing.T) {

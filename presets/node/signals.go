@@ -31,7 +31,7 @@ rc=$(cat "$st")
 echo "slimfront: '$*' failed (exit $rc):" >&2
 grep -A3 '^slimfront: error: ' "$log" >&2
 grep -iE 'in sync|lock ?file|missing: |invalid: |ERESOLVE|ERR_PNPM|gyp ERR! (stack Error|not ok)' "$log" | grep -v -e 'A complete log' -e '^slimfront: ' | head -n 8 >&2
-if grep -qiE 'in sync|lock ?file.*(outdated|needs to be updated|not up to date)|frozen' "$log"; then
+if grep -v '^slimfront: ' "$log" | grep -qiE 'in sync|lock ?file.*(outdated|needs to be updated|not up to date)|frozen'; then
   echo "slimfront: the lockfile does not match package.json: run the package manager's install locally (npm install, yarn install, pnpm install) and commit the updated lockfile" >&2
 fi
 exit "$rc"

@@ -52,6 +52,21 @@ var managers = []pm{{
 		corepackCache,
 	},
 }, {
+	// Bun (https://bun.sh/docs/install/lockfile): not in corepack; installJS
+	// fetches the version packageManager declares (else defaultBun) from the
+	// npm registry's @oven/bun-linux-<cpu> package. Bun installs a plain
+	// node_modules that node runs; the image runs node, never bun.
+	name:     "bun",
+	lockfile: "bun.lock",
+	install:  []string{"bun", "install", "--frozen-lockfile"},
+	prod:     []string{"bun", "install", "--frozen-lockfile", "--production"},
+	run:      []string{"node", installJSPath, "run", "bun"},
+	env:      []llbgen.KV{{Key: "BUN_INSTALL_CACHE_DIR", Value: "/root/.bun/install/cache"}, {Key: "SLIM_BUN_DEFAULT", Value: defaultBun}},
+	caches: []llbgen.Cache{
+		{Target: "/root/.bun/install/cache", ID: "bun"},
+		{Target: bunCache, ID: "bun-bin"},
+	},
+}, {
 	name:     "pnpm",
 	lockfile: "pnpm-lock.yaml",
 	install:  []string{"pnpm", "install", "--frozen-lockfile", "--store-dir", "/root/.cache/pnpm-store"},
@@ -59,6 +74,13 @@ var managers = []pm{{
 	run:      []string{"node", installJSPath, "run", "pnpm"},
 	caches:   []llbgen.Cache{{Target: "/root/.cache/pnpm-store", ID: "pnpm-store"}, corepackCache},
 }}
+
+// bunCache holds the Bun binaries installJS fetches, per version.
+const bunCache = "/root/.cache/slimfront-bun"
+
+// defaultBun is the Bun installJS fetches when package.json declares no
+// packageManager (what corepack's known releases are for the others).
+const defaultBun = "1.4.5"
 
 // corepackCache holds the package managers corepack downloads.
 var corepackCache = llbgen.Cache{Target: "/root/.cache/node/corepack", ID: "corepack"}
@@ -84,7 +106,7 @@ func packageManager(app *descriptor.App) (pm, []string, error) {
 	}
 	switch {
 	case len(found) == 0:
-		return pm{}, nil, descriptor.Errorf(app, "deps", "no lockfile in deps: add package-lock.json (npm), yarn.lock (yarn) or pnpm-lock.yaml (pnpm) next to package.json, so the install is reproducible (npm install --package-lock-only creates one)")
+		return pm{}, nil, descriptor.Errorf(app, "deps", "no lockfile in deps: add package-lock.json (npm), yarn.lock (yarn), pnpm-lock.yaml (pnpm) or bun.lock (bun) next to package.json, so the install is reproducible (npm install --package-lock-only creates one)")
 	case len(found) > 1 && found[0].name != found[1].name:
 		return pm{}, nil, descriptor.Errorf(app, "deps", "deps lists lockfiles of several package managers (%s and %s); keep the one you use", found[0].lockfile, found[1].lockfile)
 	}
@@ -173,12 +195,12 @@ const installJSPath = "/usr/local/lib/slimfront/install.cjs"
 // point at, copied with the manifests when present: .npmrc (npm, pnpm),
 // .yarnrc.yml and .yarn/releases, plugins, patches (Yarn Berry: yarnPath,
 // plugins, patch: protocol), pnpm-workspace.yaml, .pnpmfile.cjs and
-// patches/ (pnpm patchedDependencies), and every package.json below the
+// patches/ (pnpm patchedDependencies), bunfig.toml (Bun), and every package.json below the
 // root: workspace members (https://docs.npmjs.com/cli/using-npm/workspaces,
 // https://yarnpkg.com/features/workspaces, https://pnpm.io/workspaces)
 // must all be present for a frozen-lockfile install.
 var configFiles = []string{"**/package.json", ".npmrc", ".yarnrc", ".yarnrc.yml", ".yarn/releases", ".yarn/plugins", ".yarn/patches",
-	"pnpm-workspace.yaml", ".pnpmfile.cjs", "patches"}
+	"pnpm-workspace.yaml", ".pnpmfile.cjs", "patches", "bunfig.toml"}
 
 // sourceExcludes keeps a local node_modules and VCS data out of the image.
 var sourceExcludes = []string{"**/node_modules", ".git"}
