@@ -155,21 +155,39 @@ func TestNodeArm64AddonWithoutPrebuildFails(t *testing.T) {
 func TestPythonTwoPlatformsWithoutEmulation(t *testing.T) {
 	requireEnv(t)
 	const site = "opt/venv/lib/python3.13/site-packages/"
+	// scratch images record the packages of the libraries they hold, for
+	// scanners (natively from the builder's dpkg database, for arm64 from
+	// the target image's records)
+	scratchRecords := []string{"libc6", "libssl3t64", "python3.13-minimal"}
 	for _, tc := range []struct {
 		example, preset string
 		elf             []string
+		records         []string
 	}{
-		{"python-flask", "distroless", []string{"usr/bin/python3.13", site + "markupsafe/_speedups.cpython-313-$MACH-linux-gnu.so"}},
+		{"python-flask", "distroless", []string{"usr/bin/python3.13", site + "markupsafe/_speedups.cpython-313-$MACH-linux-gnu.so"}, nil},
 		{"python-flask", "scratch", []string{"usr/bin/python3.13", "usr/lib/python3.13/lib-dynload/_ssl.cpython-313-$MACH-linux-gnu.so",
-			site + "markupsafe/_speedups.cpython-313-$MACH-linux-gnu.so"}},
-		{"python-native", "distroless", []string{"usr/bin/python3.13", site + "orjson/orjson.cpython-313-$MACH-linux-gnu.so", site + "zmq/backend/cython/_zmq.abi3.so"}},
-		{"python-native", "scratch", []string{"usr/bin/python3.13", site + "orjson/orjson.cpython-313-$MACH-linux-gnu.so", site + "zmq/backend/cython/_zmq.abi3.so"}},
+			site + "markupsafe/_speedups.cpython-313-$MACH-linux-gnu.so"}, scratchRecords},
+		{"python-native", "distroless", []string{"usr/bin/python3.13", site + "orjson/orjson.cpython-313-$MACH-linux-gnu.so", site + "zmq/backend/cython/_zmq.abi3.so"}, nil},
+		{"python-native", "scratch", []string{"usr/bin/python3.13", site + "orjson/orjson.cpython-313-$MACH-linux-gnu.so", site + "zmq/backend/cython/_zmq.abi3.so"}, scratchRecords},
 	} {
 		t.Run(tc.example+"/"+tc.preset, func(t *testing.T) {
 			t.Parallel()
 			dir := copyExample(t, tc.example)
 			tarPath, _ := mustBuildOCI(t, dir, "-f", "slim.toml", "--platform", "linux/amd64,linux/arm64", "--build-arg", "SLIM_PRESET="+tc.preset)
 			checkTwoPlatforms(t, tarPath, tc.elf...)
+			if len(tc.records) > 0 {
+				l, err := ocitar.Open(tarPath)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, img := range l.Images {
+					for _, pkg := range tc.records {
+						if _, err := l.ReadFile(img, "var/lib/dpkg/status.d/"+pkg); err != nil {
+							t.Errorf("linux/%s: no package record of %s: %v", img.Platform.Architecture, pkg, err)
+						}
+					}
+				}
+			}
 			runImage(t, tarPath).checkServes(t, loadExpect(t, dir))
 		})
 	}

@@ -391,8 +391,11 @@ func (c *crossTarget) targetStage(venvFrom, rootfsStage string) llbgen.Stage {
 			Copy: &llbgen.Copy{From: venvFrom, Src: []string{venv}, Dest: venv}}},
 	}
 	if rootfsStage != "" {
-		st.Steps = append(st.Steps, llbgen.Step{Reason: "the scratch image's system files, whose extension modules the closure resolves",
-			Copy: &llbgen.Copy{From: rootfsStage, Src: []string{rootfs}, Dest: rootfs}})
+		st.Steps = append(st.Steps,
+			llbgen.Step{Reason: "the scratch image's system files, whose extension modules the closure resolves",
+				Copy: &llbgen.Copy{From: rootfsStage, Src: []string{rootfs}, Dest: rootfs}},
+			llbgen.Step{Reason: "the image's package records as a dpkg database, for the closure's records",
+				Copy: &llbgen.Copy{From: rootfsStage, Src: []string{crossDpkg + "/"}, Dest: "/var/lib/dpkg/"}})
 	}
 	return st
 }
@@ -432,11 +435,49 @@ func (c *crossTarget) rootfs(fl flavor) llbgen.Stage {
 			st.Steps[i].Reason = "the target's interpreter, its stdlib compiled here into a zip without tests/idle/tkinter/ensurepip, its extension modules; CA certificates, tzdata"
 		}
 	}
+	st.Steps = append(st.Steps,
+		llbgen.Step{Reason: "turns distroless package records into a dpkg database", File: &llbgen.File{Path: dpkgScriptPath, Data: []byte(dpkgScript), Mode: 0o644}},
+		llbgen.Step{Reason: "the target image's package records as the dpkg database the closure reads to record the packages of the libraries it copies (for scanners, as natively)",
+			Run: &llbgen.Run{Argv: []string{"/usr/bin/python" + crossVersion, dpkgScriptPath, "/target/var/lib/dpkg/status.d", crossDpkg},
+				Mounts: []llbgen.Mount{{Target: "/target", From: "runtime"}}, Network: llbgen.NetNone}})
 	return st
 }
 
-// closureFrom is the stage the cross build's closure reads.
-func (c *crossTarget) closureFrom() string { return "target" }
+// dpkgScriptPath is where dpkgScript is written in the cross rootfs stage,
+// and crossDpkg where it writes the database (outside the rootfs: the
+// image gets records of what it holds from the closure, not this).
+const (
+	dpkgScriptPath = "/usr/local/lib/slimfront/dpkgdb.py"
+	crossDpkg      = "/dpkg"
+)
+
+// dpkgScript writes a dpkg database (status, info/<pkg>.list and
+// .md5sums; dpkg(1)) under OUT from distroless package records (RECORDS
+// holds <pkg> with the package's control fields and <pkg>.md5sums with
+// "<md5>  <path>" lines), so `slimfront closure --records`, which reads a
+// dpkg database, records the target's packages on scratch as it records
+// the builder's natively.
+const dpkgScript = `"""slimfront: RECORDS (distroless status.d) -> a dpkg database under OUT."""
+import os, sys
+
+records, out = sys.argv[1:3]
+os.makedirs(os.path.join(out, "info"), exist_ok=True)
+stanzas = []
+for name in sorted(os.listdir(records)):
+    with open(os.path.join(records, name), encoding="utf-8", errors="replace") as f:
+        data = f.read()
+    if name.endswith(".md5sums"):
+        pkg = name[: -len(".md5sums")]
+        lines = [l for l in data.splitlines() if len(l.split(None, 1)) == 2]
+        with open(os.path.join(out, "info", pkg + ".md5sums"), "w") as f:
+            f.write("".join(l + "\n" for l in lines))
+        with open(os.path.join(out, "info", pkg + ".list"), "w") as f:
+            f.write("".join("/" + l.split(None, 1)[1].lstrip("/") + "\n" for l in lines))
+    elif data.strip():
+        stanzas.append(data.strip() + "\n")
+with open(os.path.join(out, "status"), "w") as f:
+    f.write("\n".join(stanzas))
+`
 
 // finalStages returns the cross build's stages after the builders and its
 // final stage, for distroless or scratch (crossFor plans alpine natively):

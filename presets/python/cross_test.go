@@ -8,9 +8,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/slimfront/slimfront/internal/elfdeps"
 	"github.com/slimfront/slimfront/llbgen"
 	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/presettest"
@@ -263,5 +265,60 @@ func TestCrossCheckScriptNamesTheDistributions(t *testing.T) {
 	}
 	if out, err := run("183", "linux/arm64", filepath.Join(site, "pure")); err != nil {
 		t.Errorf("a tree without ELF files fails: %v\n%s", err, out)
+	}
+}
+
+// TestCrossDpkgDatabaseFromRecords runs dpkgScript on distroless-style
+// records (status.d/<pkg>, <pkg>.md5sums) and gives the result to the
+// closure's record writer (elfdeps.WriteRecords), as the cross scratch
+// build does: the package owning a copied library is recorded with its
+// fields and that file's checksum, a package owning nothing copied is not.
+func TestCrossDpkgDatabaseFromRecords(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 on this machine to run the script with")
+	}
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	put := func(name, data string) {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("usr/lib/aarch64-linux-gnu/libffi.so.8", "elf")
+	put("var/lib/dpkg/status.d/libffi8", "Package: libffi8\nVersion: 3.4.8-2\nArchitecture: arm64\n")
+	put("var/lib/dpkg/status.d/libffi8.md5sums", "0123456789abcdef0123456789abcdef  usr/lib/aarch64-linux-gnu/libffi.so.8\nfedcba9876543210fedcba9876543210  usr/share/doc/libffi8/copyright\n")
+	put("var/lib/dpkg/status.d/tzdata", "Package: tzdata\nVersion: 2025b\nArchitecture: all\n")
+	put("var/lib/dpkg/status.d/tzdata.md5sums", "00000000000000000000000000000000  usr/share/zoneinfo/UTC\n")
+	script := filepath.Join(dir, "dpkgdb.py")
+	if err := os.WriteFile(script, []byte(dpkgScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(py, script, filepath.Join(root, "var/lib/dpkg/status.d"), filepath.Join(root, "var/lib/dpkg")).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	r, err := elfdeps.OpenRoot(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	got, err := elfdeps.WriteRecords(r, []string{"/usr/lib/aarch64-linux-gnu/libffi.so.8"}, out, nil, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "libffi8" {
+		t.Fatalf("records written for %v, want libffi8", got)
+	}
+	rec, err := os.ReadFile(filepath.Join(out, "var/lib/dpkg/status.d/libffi8"))
+	if err != nil || !strings.Contains(string(rec), "Version: 3.4.8-2") {
+		t.Errorf("libffi8 record = %q, %v", rec, err)
+	}
+	sums, err := os.ReadFile(filepath.Join(out, "var/lib/dpkg/status.d/libffi8.md5sums"))
+	if err != nil || strings.TrimSpace(string(sums)) != "0123456789abcdef0123456789abcdef  usr/lib/aarch64-linux-gnu/libffi.so.8" {
+		t.Errorf("libffi8 md5sums = %q, %v (want only the copied library's line)", sums, err)
 	}
 }
