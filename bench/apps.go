@@ -25,7 +25,11 @@ type App struct {
 	// Cgo is slim.toml's `[build.env] CGO_ENABLED` ("" when not set): the
 	// cgo-against-pure-Go section pairs an app with "1" and its
 	// "<name>-purego" twin.
-	Cgo      string
+	Cgo string
+	// OwnHand is set when the app's hand-written Dockerfiles are its own
+	// (bench/handwritten/<app>/: the one its framework's docs recommend),
+	// whose baseline the size goal "≤ 1.05 × baseline" compares with.
+	OwnHand  bool
 	Skip     string // why the app is not benchmarked
 	Variants []*Variant
 }
@@ -63,8 +67,10 @@ func (v *Variant) Label() string {
 	return "rendered " + v.Preset
 }
 
-// discover lists examples/*/slim.toml with the hand-written Dockerfiles of
-// their language from bench/handwritten/<language>/.
+// discover lists examples/*/slim.toml with their hand-written Dockerfiles:
+// the app's own from bench/handwritten/<app>/ when it has some (the
+// Dockerfile its framework's docs recommend), else its language's from
+// bench/handwritten/<language>/.
 func discover(root string) ([]*App, error) {
 	files, err := filepath.Glob(filepath.Join(root, "examples", "*", "slim.toml"))
 	if err != nil {
@@ -99,9 +105,19 @@ func discover(root string) ([]*App, error) {
 		} else {
 			a.Skip = fmt.Sprintf("no %s preset registered yet", app.Language)
 		}
-		hand, err := filepath.Glob(filepath.Join(root, "bench", "handwritten", a.Language, "*.Dockerfile"))
+		// an app's own hand-written Dockerfiles (a framework's documented
+		// one: bench/handwritten/node-next-standalone/) replace its
+		// language's generic levels
+		hand, err := filepath.Glob(filepath.Join(root, "bench", "handwritten", a.Name, "*.Dockerfile"))
 		if err != nil {
 			return nil, err
+		}
+		a.OwnHand = len(hand) > 0
+		if len(hand) == 0 {
+			hand, err = filepath.Glob(filepath.Join(root, "bench", "handwritten", a.Language, "*.Dockerfile"))
+			if err != nil {
+				return nil, err
+			}
 		}
 		sort.Strings(hand)
 		for _, h := range hand {

@@ -105,3 +105,39 @@ func TestCgoSectionPairsACgoAppWithItsPureGoTwinPerPreset(t *testing.T) {
 		t.Errorf("no pair, no section: %q", b.String())
 	}
 }
+
+// TestOwnHandwrittenBaselineGetsTheSizeGoal: an app benchmarked against its
+// framework's own Dockerfile (OwnHand) gets "size ≤ 1.05 × baseline" per
+// slimfront preset, PASS or MISS by the ratio; an app measured against
+// its language's generic Dockerfiles does not.
+func TestOwnHandwrittenBaselineGetsTheSizeGoal(t *testing.T) {
+	next := &App{Name: "node-next-standalone", Language: "node", OwnHand: true}
+	next.Variants = []*Variant{
+		{App: next, Kind: KindHand, Name: "nextjs-docs", Baseline: true, Result: Result{Uncompressed: 200_000_000}},
+		{App: next, Kind: KindSlim, Name: "distroless", Preset: "distroless", Result: Result{Uncompressed: 209_000_000}},
+		{App: next, Kind: KindSlim, Name: "scratch", Preset: "scratch", Result: Result{Uncompressed: 212_000_000}},
+	}
+	hello := &App{Name: "node-hello", Language: "node"}
+	hello.Variants = []*Variant{
+		{App: hello, Kind: KindHand, Name: "3-distroless", Baseline: true, Result: Result{Uncompressed: 100}},
+		{App: hello, Kind: KindSlim, Name: "scratch", Preset: "scratch", Result: Result{Uncompressed: 500}},
+	}
+	got := map[string]string{}
+	for _, g := range (&Report{Apps: []*App{next, hello}, LLBGenErr: "x", Frontend: FrontendImage{Err: "x"}}).goals() {
+		if strings.Contains(g.name, "size ≤ 1.05") {
+			got[g.name] = g.measured + " " + g.verdict
+		}
+	}
+	want := map[string]string{
+		"node-next-standalone distroless: size ≤ 1.05 × hand: nextjs-docs": "209 MB vs 200 MB (1.04×) **PASS**",
+		"node-next-standalone scratch: size ≤ 1.05 × hand: nextjs-docs":    "212 MB vs 200 MB (1.06×) **MISS**",
+	}
+	if len(got) != len(want) {
+		t.Errorf("size goals %q, want %q", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+}
