@@ -181,7 +181,8 @@ var planUsages = map[string]string{
 	"plan": `usage: slim plan [-f slim.toml] [--platform linux/amd64] [--preset P] [--version V]
 
 Prints the Plan the frontend builds from the descriptor: every stage and step with a
-one-line reason. Offline; nothing is pulled or built.
+one-line reason, then per closure step what trimming removes from the dependency trees
+(or that [run] trim = false turns it off). Offline; nothing is pulled or built.
 
 Examples:
   slim plan
