@@ -25,7 +25,9 @@ import (
 //     the target's manylinux wheels, into the venv at the image's path,
 //     whose bin/python links to /usr/bin/python3.13 as in the image.
 //     Bytecode is compiled by the build platform's Python 3.13: pyc files
-//     do not depend on the CPU.
+//     do not depend on the CPU. Extension modules are stripped by Debian's
+//     binutils for the target (the build platform's strip reads only its
+//     own CPU's objects).
 //   - A package without a wheel for the target is built from its sdist on
 //     the build platform; pure-Python ones are fine, but compiled code
 //     would be for the build platform's CPU, so the install is checked
@@ -35,8 +37,9 @@ import (
 //     from the target's gcr.io/distroless/python3-debian13 image (Debian
 //     trixie's python3.13 packages, unpacked), read as data: the scratch
 //     rootfs is assembled from its files on the build platform, and the
-//     closure reads them for the target's ELF headers. The final stage
-//     only copies.
+//     closure reads them for the target's ELF headers (and its package
+//     records, turned into a dpkg database, for the image's records). The
+//     final stage only copies.
 //
 // The alpine preset keeps its builders on the target platform (they need
 // emulation for another CPU): python:<v>-alpine's musl interpreter exists
