@@ -235,3 +235,36 @@ func TestPythonArm64SdistWithCodeFails(t *testing.T) {
 		t.Logf("failed as it must: %q", m)
 	}
 }
+
+// TestPythonArm64EveryInstaller: the poetry, pdm and pipenv exports (uv pip
+// install --no-deps of the hashed export), a project installed from its
+// sources (python-uv-package's console script) and a [build] script run on
+// the build platform (Django's collectstatic) build for linux/arm64 on this
+// amd64 worker, and every ELF file of each image is aarch64.
+func TestPythonArm64EveryInstaller(t *testing.T) {
+	requireEnv(t)
+	for _, example := range []string{"python-poetry", "python-pdm", "python-pipenv", "python-uv-package", "python-django"} {
+		t.Run(example, func(t *testing.T) {
+			t.Parallel()
+			dir := copyExample(t, example)
+			tarPath, _ := mustBuildOCI(t, dir, "-f", "slim.toml", "--platform", "linux/arm64")
+			l, err := ocitar.Open(tarPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(l.Images) != 1 || l.Images[0].Platform.Architecture != "arm64" {
+				t.Fatalf("images in the layout: %+v, want one linux/arm64 image", l.Images)
+			}
+			machines := elfMachines(t, l, l.Images[0])
+			if _, ok := machines["usr/bin/python3.13"]; !ok {
+				t.Error("usr/bin/python3.13 is not an ELF file of the image")
+			}
+			for name, m := range machines {
+				if m != elf.EM_AARCH64 {
+					t.Errorf("%s is %s, want %s", name, m, elf.EM_AARCH64)
+				}
+			}
+			t.Logf("linux/arm64: %d ELF files, all %s", len(machines), elf.EM_AARCH64)
+		})
+	}
+}
