@@ -49,3 +49,30 @@ func BenchmarkClosureOfDependencyTree(b *testing.B) {
 	b.ReportMetric(float64(st.Bytes)/1e6, "MB")
 	b.ReportMetric(float64(st.DroppedBytes)/1e3, "dropped-kB")
 }
+
+// BenchmarkPlanTrim measures what `slimfront closure --trim` adds to the
+// closure step: PlanTrim over an installed tree (walking it, reading the
+// .py files of the distributions that have test or doc directories for
+// their imports). The tree is SLIM_BENCH_TRIM_ROOT, a directory used as the
+// image root, and SLIM_BENCH_TRIM_TREE, the tree's image path in it, e.g.
+//
+//	pip install --target /tmp/pv/opt/venv/lib/python3.13/site-packages -r examples/python-pandas/requirements.txt
+//	SLIM_BENCH_TRIM_ROOT=/tmp/pv SLIM_BENCH_TRIM_TREE=/opt/venv go test ./internal/elfdeps -run - -bench PlanTrim
+func BenchmarkPlanTrim(b *testing.B) {
+	dir, tree := os.Getenv("SLIM_BENCH_TRIM_ROOT"), os.Getenv("SLIM_BENCH_TRIM_TREE")
+	if dir == "" || tree == "" {
+		b.Skip("SLIM_BENCH_TRIM_ROOT and SLIM_BENCH_TRIM_TREE are not set: name an installed tree (see the doc comment)")
+	}
+	root, err := OpenRoot(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var tr *Trim
+	for i := 0; i < b.N; i++ {
+		if tr, err = PlanTrim(root, []string{tree}, TrimOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(tr.Report.Files), "files")
+	b.ReportMetric(float64(tr.Report.Bytes)/1e6, "MB")
+}

@@ -226,3 +226,23 @@ func TestPlanTrimPythonSources(t *testing.T) {
 		t.Errorf("report %+v, want the bytes under kind sources and package fast", tr.Report)
 	}
 }
+
+// importLines keeps exactly what pyImports' expressions can match: import
+// and from lines, a parenthesised list across lines, indented imports.
+func TestImportLines(t *testing.T) {
+	src := "\"\"\"doc\"\"\"\nimport os, sys\nx = 1\nfrom .tests import (\n    a,\n    b,\n)\ny = (2)\ndef f():\n    from pkg.tests._natype import NA  # lazy\n    return NA\nfrom . import z\n"
+	want := "import os, sys\nfrom .tests import (\n    a,\n    b,\n)\n    from pkg.tests._natype import NA  # lazy\nfrom . import z\n"
+	if got := importLines(src); got != want {
+		t.Errorf("importLines:\n%q\nwant\n%q", got, want)
+	}
+	got := pyImports("pkg/sub/m.py", src)
+	for _, m := range []string{"os", "sys", "pkg.sub.tests", "pkg.sub.tests.a", "pkg.sub.tests.b", "pkg.tests._natype", "pkg.tests._natype.NA", "pkg.sub", "pkg.sub.z"} {
+		found := false
+		for _, g := range got {
+			found = found || g == m
+		}
+		if !found {
+			t.Errorf("pyImports lacks %s: %q", m, got)
+		}
+	}
+}
