@@ -136,7 +136,7 @@ func TestDetectNuxt(t *testing.T) {
 		"nuxt.config.mjs": "export default defineNuxtConfig({ nitro: { compressPublicAssets: true, preset: \"node-server\" } })\n",
 	} {
 		d, err := Preset{}.Detect(presettest.Tree(t, map[string]string{
-			"package.json": `{"private": true, "type": "module", "scripts": {"build": "nuxt build", "dev": "nuxt dev"}, "dependencies": {"nuxt": "4.5.2"}}`,
+			"package.json":      `{"private": true, "type": "module", "scripts": {"build": "nuxt build", "dev": "nuxt dev"}, "dependencies": {"nuxt": "4.5.2"}}`,
 			"package-lock.json": "{}", config: src, "app/app.vue": "<template><p>hi</p></template>\n",
 		}), "")
 		if err != nil {
