@@ -47,7 +47,8 @@ func nodeStatus(t *testing.T, c *container, path string) int {
 // TestNodeWildBadInputFailsClearly: a declared package manager that does
 // not match the lockfile, a malformed packageManager, and Yarn 4 with
 // Plug'n'Play (Yarn's default linker) fail the install with the file, the
-// line, the key and what is valid in the lines buildx shows.
+// line, the key and what is valid in the lines buildx shows; a build
+// script that writes no entrypoint fails at the entrypoint line.
 func TestNodeWildBadInputFailsClearly(t *testing.T) {
 	requireEnv(t)
 	const appJS = "require('http').createServer((q, s) => s.end('x')).listen(3000);\n"
@@ -84,6 +85,17 @@ func TestNodeWildBadInputFailsClearly(t *testing.T) {
 			"app.js":       appJS,
 		},
 		want: []anyOf{{".yarnrc.yml:2: nodeLinker: pnp"}, {"Plug'n'Play is not supported"}, {"nodeLinker: node-modules"}},
+	}, {
+		// a framework build that writes no server (Nuxt with another
+		// Nitro preset): the build stops at entrypoint, not an image that
+		// cannot start
+		name: "build script writes no entrypoint",
+		files: map[string]string{
+			"slim.toml":         syntaxLine + "language = \"node\"\nentrypoint = \".output/server/index.mjs\"\ndeps = [\"package.json\", \"package-lock.json\"]\n[build]\nscript = \"build\"\n",
+			"package.json":      `{"name": "app", "version": "1.0.0", "scripts": {"build": "node -e \"require('fs').mkdirSync('.output/public', {recursive: true})\""}}` + "\n",
+			"package-lock.json": nodeEmptyLock,
+		},
+		want: []anyOf{{"slim.toml:3"}, {"entrypoint: .output/server/index.mjs does not exist after the build script \"build\" ran"}, {"Nitro's node-server preset"}},
 	}}
 	for _, tc := range cases {
 		t.Run(strings.ReplaceAll(tc.name, " ", "_"), func(t *testing.T) {
