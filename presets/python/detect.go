@@ -197,14 +197,11 @@ func (Preset) Detect(dir, entry string) (*presets.Detection, error) {
 	return withVersionNote(dir, d), nil
 }
 
-// withVersionNote adds the commented-out version key to d, with what
-// .python-version in dir says, and returns d.
+// withVersionNote adds the commented-out version key to d, with the
+// version a build would take from .python-version or requires-python
+// (versionNote), and returns d.
 func withVersionNote(dir string, d *presets.Detection) *presets.Detection {
-	note := fmt.Sprintf(`# version = "%s"     # Python MAJOR.MINOR; default %s`, DefaultVersion, DefaultVersion)
-	if v := strings.TrimSpace(string(presets.ReadHead(filepath.Join(dir, ".python-version")))); v != "" {
-		note += fmt.Sprintf(" (.python-version says %s)", strings.SplitN(v, "\n", 2)[0])
-	}
-	d.Notes = append(d.Notes, note)
+	d.Notes = append(d.Notes, versionNote(dir, d.Deps))
 	return d
 }
 

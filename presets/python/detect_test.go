@@ -43,7 +43,9 @@ func TestDetectPicksDepsAndEntrypoint(t *testing.T) {
 			"uv.lock": "", "src/a/__init__.py": "", "src/a/web.py": "PORT = 8123\n"},
 			argv: []string{"a-serve"}, deps: []string{"pyproject.toml", "uv.lock"}, port: 8123},
 		{name: ".python-version", files: map[string]string{"requirements.txt": "", "app.py": "", ".python-version": "3.12\n"},
-			path: "app.py", deps: []string{"requirements.txt"}, note: `# version = "` + DefaultVersion + `"     # Python MAJOR.MINOR; default ` + DefaultVersion + " (.python-version says 3.12)"},
+			path: "app.py", deps: []string{"requirements.txt"}, note: `# version = "3.12"     # Python MAJOR.MINOR; without it the build takes 3.12, as .python-version says`},
+		{name: "requires-python", files: map[string]string{"pyproject.toml": "[project]\nrequires-python = \">=3.11,<3.13\"\ndependencies = []\n", "app.py": ""},
+			path: "app.py", deps: []string{"pyproject.toml"}, note: `# version = "3.12"     # Python MAJOR.MINOR; without it the build takes 3.12, the newest pyproject.toml's requires-python allows`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := Preset{}.Detect(presettest.Tree(t, tc.files), tc.entry)

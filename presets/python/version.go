@@ -340,3 +340,24 @@ func cmpRelease(a, b []int) int {
 	}
 	return 0
 }
+
+// versionNote is slim init's commented-out version line for an app in dir
+// whose deps are deps: the version a build without the key would take and
+// why (.python-version, requires-python or the default, as chooseVersion
+// decides on distroless), or the problem with those files.
+func versionNote(dir string, deps []string) string {
+	line := func(v, why string) string {
+		return fmt.Sprintf(`# version = "%s"     # Python MAJOR.MINOR; %s`, v, why)
+	}
+	app := &descriptor.App{File: "slim.toml", Language: "python", Preset: string(base.Distroless), Deps: deps}
+	c, err := chooseVersion(app, presets.DirFiles(dir))
+	switch {
+	case err != nil:
+		return line(DefaultVersion, "default "+DefaultVersion+"; but "+err.Error())
+	case c.source == ".python-version":
+		return line(c.version, "without it the build takes "+c.version+", as .python-version says")
+	case c.source == "requires-python":
+		return line(c.version, "without it the build takes "+c.version+", the newest pyproject.toml's requires-python allows")
+	}
+	return line(DefaultVersion, "default "+DefaultVersion)
+}
