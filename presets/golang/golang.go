@@ -28,11 +28,19 @@ const (
 
 var versionRE = regexp.MustCompile(`^1\.(2[1-9]|[3-9][0-9])(\.[0-9]+)?$`)
 
-// Preset is the Go preset.
-type Preset struct{}
+// Preset is the Go preset. Without the build context it plans from the
+// descriptor alone; WithContext gives it the context's files, from which
+// it sees vendor/modules.txt (a vendored, offline build; see vendorManifest).
+type Preset struct {
+	files presets.ContextFiles
+}
 
 // New returns the Go preset.
 func New() Preset { return Preset{} }
+
+// WithContext returns the preset reading vendor/modules.txt of the build
+// context through files (presets.ContextPlanner).
+func (Preset) WithContext(files presets.ContextFiles) presets.Preset { return Preset{files: files} }
 
 // Language returns "go", the descriptor's language value.
 func (Preset) Language() string { return "go" }
@@ -44,7 +52,7 @@ func (Preset) Bases() []string { return base.Names(base.All()) }
 // cross-compiles on t.Build, the final stage is on app.Preset, which must be
 // one of Bases (presets.Registry.Plan checks it). Errors are
 // *descriptor.Error at the key at fault (version, entrypoint, unused keys).
-func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
+func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	version := app.Version
 	if version == "" {
 		version = DefaultVersion
@@ -83,7 +91,11 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 		}
 	}
 
-	build := buildStage(app, t, version, pkg, name, cgo, cgoEnv, cgoPkgs)
+	vend, err := p.vendored(app)
+	if err != nil {
+		return llbgen.Plan{}, err
+	}
+	build := buildStage(app, t, version, pkg, name, cgo, vend, cgoEnv, cgoPkgs)
 	plan := llbgen.Plan{Checks: checks(app, pkg)}
 	uid, gid := presets.Owner(app)
 	var final llbgen.Stage

@@ -1,7 +1,9 @@
 package golang
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"strings"
 
@@ -67,31 +69,42 @@ fi
 exec go mod download
 `
 
-// vendorManifest is the deps entry that makes a build vendored: listed in
-// deps, the Plan has no download step and every go step of the build
-// stage runs with -mod=vendor and no network (llbgen.NetNone), so a
-// module only an internal server has is never looked up. The plan is made
-// from the descriptor alone (the frontend plans before it reads the
-// context), so the descriptor says it; its PathCheck fails the build at
-// the deps key when the file is not in the context. slim init writes it
-// when vendor/modules.txt exists.
+// vendorManifest makes a build vendored: in the build context (read
+// through the preset's ContextFiles) or listed in deps, the Plan has no
+// download step and every go step of the build stage runs with
+// -mod=vendor and no network (llbgen.NetNone), so a module only an
+// internal server has is never looked up. Listed in deps it also holds
+// where the context is not read while planning, and its PathCheck fails
+// the build at the deps key when the file is missing. slim init lists it.
 const vendorManifest = "vendor/modules.txt"
 
-// vendored reports whether app's deps list vendorManifest.
-func vendored(app *descriptor.App) bool {
+// vendored reports whether the build is vendored: app's deps list
+// vendorManifest, or the build context (when the preset has it) holds it.
+// The error is a context that could not be read.
+func (p Preset) vendored(app *descriptor.App) (bool, error) {
 	for _, d := range app.Deps {
 		if strings.TrimPrefix(path.Clean(d), "./") == vendorManifest {
-			return true
+			return true, nil
 		}
 	}
-	return false
+	if p.files == nil {
+		return false, nil
+	}
+	_, err := p.files(vendorManifest)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	}
+	return false, fmt.Errorf("reading %s of the build context: %w", vendorManifest, err)
 }
 
 // buildStage downloads modules from the dependency manifests alone, then
 // copies the sources and compiles for the target on the build platform:
 // CGO_ENABLED=0 (static) unless cgo is on, then with cgoEnv's compiler
 // from cgoPkgs (see cgoToolchain).
-func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string, cgo bool, cgoEnv []llbgen.KV, cgoPkgs []string) llbgen.Stage {
+func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string, cgo, vend bool, cgoEnv []llbgen.KV, cgoPkgs []string) llbgen.Stage {
 	p := t.Platform
 	cgoVal := "0"
 	if cgo {
@@ -140,11 +153,10 @@ func buildStage(app *descriptor.App, t presets.Target, version, pkg, name string
 		s.Key = cgoKey
 		st.Steps = append(st.Steps, s)
 	}
-	vend := vendored(app)
 	if vend {
 		// Nothing is downloaded, so there is nothing to cache by the
 		// manifests: the sources (vendor/ included) come in one copy.
-		st.Steps = append(st.Steps, llbgen.Step{Reason: "the sources with vendor/: every module the build reads (vendor/modules.txt is in deps)", Key: "entrypoint",
+		st.Steps = append(st.Steps, llbgen.Step{Reason: "the sources with vendor/: every module the build reads (vendor/modules.txt)", Key: "entrypoint",
 			Copy: &llbgen.Copy{From: llbgen.Context, Src: []string{"."}, Dest: "/src/"}})
 	} else {
 		deps := app.Deps

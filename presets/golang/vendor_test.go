@@ -2,6 +2,7 @@ package golang
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/slimfront/slimfront/llbgen"
+	"github.com/slimfront/slimfront/presets"
 	"github.com/slimfront/slimfront/presets/presettest"
 )
 
@@ -110,5 +112,33 @@ func TestModuleBuildKeepsTheNetwork(t *testing.T) {
 		if slices.Contains(e.Meta.Args, "-mod=vendor") {
 			t.Errorf("-mod=vendor without vendor/modules.txt in deps: %q", e.Meta.Args)
 		}
+	}
+}
+
+// With the build context (the frontend's, or slim's directory) the preset
+// sees vendor/modules.txt itself: deps need not list it.
+func TestVendorModulesTxtInTheContextMakesTheBuildOffline(t *testing.T) {
+	src := strings.Replace(presettest.WithBase(vendoredApp, "scratch"), `deps       = ["go.mod", "vendor/modules.txt"]`, `deps       = ["go.mod"]`, 1)
+	plan := func(files presets.ContextFiles) llbgen.Plan {
+		t.Helper()
+		p, err := presets.NewRegistry(New().WithContext(files)).Plan(h.Parse(t, src), presets.Target{Build: amd64, Platform: arm64})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	vendored := presets.DirFiles(presettest.Tree(t, map[string]string{"go.mod": "module x\n", "vendor/modules.txt": "# corp.example.internal/x v1.0.0\n"}))
+	for _, e := range goExecs(t, plan(vendored)) {
+		if e.Network != pb.NetMode_NONE || !slices.Contains(e.Meta.Args, "-mod=vendor") {
+			t.Errorf("vendor/modules.txt in the context: %.60s… network %v", strings.Join(e.Meta.Args, " "), e.Network)
+		}
+	}
+	plain := presets.DirFiles(presettest.Tree(t, map[string]string{"go.mod": "module x\n"}))
+	if execs := goExecs(t, plan(plain)); len(execs) != 3 || execs[0].Network != pb.NetMode_UNSET {
+		t.Errorf("no vendor/: want the download, cgo check and build with the network, got %d go steps", len(execs))
+	}
+	broken := func(string) ([]byte, error) { return nil, errors.New("context unreadable") }
+	if _, err := presets.NewRegistry(New().WithContext(broken)).Plan(h.Parse(t, src), presets.Target{Build: amd64, Platform: arm64}); err == nil || !strings.Contains(err.Error(), "reading vendor/modules.txt of the build context: context unreadable") {
+		t.Errorf("an unreadable context: err = %v", err)
 	}
 }
