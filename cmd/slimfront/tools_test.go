@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/slimfront/slimfront/internal/elfdeps"
 )
 
 // aarch64Header is a bare 64-bit aarch64 shared-object header: a foreign
@@ -136,5 +138,53 @@ func TestClosureTreeCopiesTheTreeWithoutForeignPrebuilds(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "app/node_modules/x/prebuilds/linux-arm64/x.node")); err == nil {
 		t.Error("the foreign prebuild was copied")
+	}
+}
+
+// --trim writes the trimming report into the copy (the image carries it)
+// with the same numbers as the JSON line, dated $SOURCE_DATE_EPOCH; without
+// --trim there is no report file.
+func TestClosureTrimWritesTheReportIntoTheImage(t *testing.T) {
+	app := t.TempDir()
+	write(t, app, "app/node_modules/x/package.json", []byte(`{"name":"x","main":"index.js"}`), 0o644)
+	write(t, app, "app/node_modules/x/index.js", []byte("module.exports = {}\n"), 0o644)
+	write(t, app, "app/node_modules/x/test/t.js", []byte("require('assert')\n"), 0o644)
+	write(t, app, "app/node_modules/x/README.md", []byte("# x\n"), 0o644)
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	for _, trim := range []bool{true, false} {
+		out := filepath.Join(t.TempDir(), "out")
+		args := []string{"--root", app, "--platform", "linux/amd64", "--out", out, "--tree", "/app/node_modules"}
+		if trim {
+			args = append(args, "--trim")
+		}
+		var stdout, stderr bytes.Buffer
+		if rc := runClosure(args, &stdout, &stderr); rc != 0 {
+			t.Fatalf("rc %d: %s", rc, stderr.String())
+		}
+		p := filepath.Join(out, elfdeps.TrimReportPath)
+		b, err := os.ReadFile(p)
+		if !trim {
+			if err == nil {
+				t.Errorf("without --trim the copy has %s", elfdeps.TrimReportPath)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum closureSummary
+		if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil || sum.Trimmed == nil {
+			t.Fatalf("summary %q: %v", stdout.String(), err)
+		}
+		r, err := elfdeps.ReadTrimReport(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Files != 2 || r.Bytes != sum.Trimmed.Bytes || r.Packages["x"] != r.Bytes || len(r.Trees) != 1 || r.Trees[0] != "/app/node_modules" {
+			t.Errorf("report %+v, JSON line %+v: want test/t.js and README.md of x, as in the line", r, sum.Trimmed)
+		}
+		if fi, err := os.Stat(p); err != nil || fi.ModTime().Unix() != 1700000000 {
+			t.Errorf("report time %v (%v), want $SOURCE_DATE_EPOCH", fi.ModTime(), err)
+		}
 	}
 }
