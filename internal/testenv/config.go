@@ -12,7 +12,7 @@
 //
 // Every buildkitd gets the same settings (BuildkitdTOML): the runc worker on
 // overlayfs with host networking for RUN steps (so package registries and
-// module proxies are reachable), garbage collection at 20 GB, the
+// module proxies are reachable), garbage collection at 30 GB, the
 // network.host and security.insecure entitlements allowed, and docker.io
 // and gcr.io mirrored to the local registry over plain HTTP.
 //
@@ -33,7 +33,7 @@ import (
 
 // MaxUsedSpace is the buildkit cache size above which the worker's
 // garbage collector deletes old records (buildkitd's maxUsedSpace).
-const MaxUsedSpace = "20GB"
+const MaxUsedSpace = "30GB"
 
 // maxSocketPath is the longest unix socket path Linux accepts (sun_path is
 // 108 bytes including the terminating NUL).

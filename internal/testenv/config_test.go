@@ -30,7 +30,7 @@ insecure-entitlements = ["network.host", "security.insecure"]
   snapshotter = "overlayfs"
   networkMode = "host"
   gc = true
-  maxUsedSpace = "20GB"
+  maxUsedSpace = "30GB"
 
 [worker.containerd]
   enabled = false
@@ -90,7 +90,7 @@ func TestBuildkitdTOMLParsesToTheSettings(t *testing.T) {
 		{[]string{"worker", "oci", "snapshotter"}, "overlayfs"},
 		{[]string{"worker", "oci", "networkMode"}, "host"},
 		{[]string{"worker", "oci", "gc"}, true},
-		{[]string{"worker", "oci", "maxUsedSpace"}, "20GB"},
+		{[]string{"worker", "oci", "maxUsedSpace"}, "30GB"},
 		{[]string{"worker", "containerd", "enabled"}, false},
 		{[]string{"registry", "docker.io", "mirrors"}, []any{"localhost:5001"}},
 		{[]string{"registry", "gcr.io", "mirrors"}, []any{"localhost:5001"}},
