@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -29,6 +30,11 @@ var npmCPU = map[string]string{
 // so the optional dependencies holding prebuilt addons (sharp's @img/*,
 // esbuild's @esbuild/*) are the target's, and runs no install script.
 //
+// For a glibc target with a Debian cross toolchain (crossCompilers) the
+// environment also names the compiler (SLIM_CROSS_CXX): checkTarget then
+// leaves the packages it can build with node-gyp to the addons stage
+// (crossStages) instead of failing.
+//
 // A target named by placeholders ($TARGETARCH, the portable Dockerfile) is
 // never cross: that Dockerfile runs its builder on the target.
 func crossTarget(t presets.Target, alpine bool) (bool, []llbgen.KV) {
@@ -50,5 +56,143 @@ func crossTarget(t presets.Target, alpine bool) (bool, []llbgen.KV) {
 	if alpine {
 		libc = "musl"
 	}
-	return true, []llbgen.KV{{Key: "SLIM_TARGET_OS", Value: tp.OS}, {Key: "SLIM_TARGET_CPU", Value: cpu}, {Key: "SLIM_TARGET_LIBC", Value: libc}, {Key: "SLIM_TARGET_ARCH", Value: tp.Architecture}}
+	env := []llbgen.KV{{Key: "SLIM_TARGET_OS", Value: tp.OS}, {Key: "SLIM_TARGET_CPU", Value: cpu}, {Key: "SLIM_TARGET_LIBC", Value: libc}, {Key: "SLIM_TARGET_ARCH", Value: tp.Architecture}}
+	if cc := compilerFor(t, alpine); cc != nil {
+		env = append(env, llbgen.KV{Key: "SLIM_CROSS_CXX", Value: cc.triplet + "-g++"})
+	}
+	return true, env
+}
+
+// crossCompiler is a Debian trixie cross toolchain (gcc/g++ and binutils
+// for another CPU, packaged as g++-<triplet>; libc6-dev-<arch>-cross holds
+// the target's glibc headers and crt files) that the addons stage uses to
+// build native addons for the target with node-gyp.
+type crossCompiler struct {
+	packages []string // Debian packages installed in crossCCStage
+	triplet  string   // GNU triplet: the programs are <triplet>-gcc, -g++, -ar
+	machine  int      // ELF e_machine of the target (elf.EM_AARCH64 = 183, ...)
+	platform string   // "linux/arm64", for messages
+}
+
+// crossCompilers are the target architectures (OCI names) addons are
+// cross-compiled for, with Debian trixie's toolchain packages for them
+// (https://packages.debian.org/trixie/g++-aarch64-linux-gnu, and
+// g++-x86-64-linux-gnu for amd64 targets on an arm64 build platform). The
+// builders are the node:<v>-trixie image, so the cross glibc is Debian
+// trixie's, the same release as the target's node image and libraries.
+var crossCompilers = map[string]crossCompiler{
+	"arm64": {packages: []string{"g++-aarch64-linux-gnu", "libc6-dev-arm64-cross"}, triplet: "aarch64-linux-gnu", machine: 183, platform: "linux/arm64"},
+	"amd64": {packages: []string{"g++-x86-64-linux-gnu", "libc6-dev-amd64-cross"}, triplet: "x86_64-linux-gnu", machine: 62, platform: "linux/amd64"},
+}
+
+// compilerFor returns the cross toolchain for t, or nil when t is not a
+// cross target (crossTarget), is the alpine preset (musl: Debian has no
+// musl cross toolchain, so a package without a prebuild for a musl target
+// stays an error), or has no entry in crossCompilers.
+func compilerFor(t presets.Target, alpine bool) *crossCompiler {
+	if alpine || strings.HasPrefix(t.Platform.OS, "$") || strings.HasPrefix(t.Platform.Architecture, "$") {
+		return nil
+	}
+	bp, tp := platforms.Normalize(t.Build), platforms.Normalize(t.Platform)
+	if bp.Architecture == "" || bp.Architecture == tp.Architecture || tp.OS != "linux" {
+		return nil
+	}
+	cc, ok := crossCompilers[tp.Architecture]
+	if !ok {
+		return nil
+	}
+	return &cc
+}
+
+// Stage names of the cross-compilation stages.
+const (
+	crossCCStage = "crosscc" // the toolchain stage plus the target's gcc/g++
+	addonsStage  = "addons"  // the production trees with addons compiled for the target
+)
+
+// crossApt are crossCCStage's apt cache mounts: its own, so its install
+// runs while the toolchain's [build] packages hold theirs (locked).
+var crossApt = []llbgen.Cache{
+	{Target: "/var/cache/apt", ID: "node-cross-apt-cache", Locked: true},
+	{Target: "/var/lib/apt", ID: "node-cross-apt-lists", Locked: true},
+}
+
+// nodeGyp is the node-gyp npm bundles in the node image (npm runs it for
+// a binding.gyp without an install script).
+const nodeGyp = "/usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
+
+// crossStages returns the stages that compile, for the target, the native
+// addons the production install (from stage deps) left without a
+// prebuild, all on the build platform:
+//
+//   - crossCCStage: the toolchain stage plus Debian's cross gcc/g++ for
+//     the target (apt, own cache mounts), built in parallel with the
+//     production install, which also starts from the toolchain stage;
+//   - addonsStage: the production trees copied from deps, then installJS's
+//     compile mode: node-gyp rebuild --release --arch=<cpu> (node-gyp's
+//     docs: --arch "Set the target architecture"; with npm_config_nodedir
+//     the headers are the builder node's, which are the target node's: the
+//     same release) with CC/CXX/AR/LINK set to the cross programs (gyp's
+//     make generator reads them for the target toolset; CC_host etc. keep
+//     host tools on the build platform's compilers), or node-pre-gyp
+//     rebuild --target_arch for packages configured for node-pre-gyp. Every
+//     ELF file a compile writes must be for the target's machine, else the
+//     step fails at the deps line naming the package.
+//
+// The plan shows both stages for every glibc cross build; which packages
+// took which path (a prebuild, a cross compile) is in the build log.
+func (b *build) crossStages(from string) []llbgen.Stage {
+	cc := b.cc
+	cxx := cc.triplet + "-g++"
+	cpu := envValue(b.targetEnv, "SLIM_TARGET_CPU")
+	ccs := llbgen.Stage{
+		Name:   crossCCStage,
+		Reason: fmt.Sprintf("the toolchain plus Debian's cross compilers for %s (%s), installed while the dependencies install; never part of the image", cc.platform, strings.Join(cc.packages, ", ")),
+		Base:   llbgen.Base{Stage: "toolchain"},
+		Where:  llbgen.OnBuild,
+	}
+	apt := presets.AptInstall(b.app, cc.packages)
+	apt.Reason = "gcc/g++, binutils and glibc headers for " + cc.platform + ", builder only"
+	apt.Key = ""
+	apt.Run.Caches = crossApt
+	ccs.Steps = []llbgen.Step{apt}
+
+	env := append(append([]llbgen.KV{}, b.pm.env...), buildEnv(b.app)...)
+	env = append(env, b.targetEnv...)
+	env = append(env,
+		llbgen.KV{Key: "SLIM_TARGET_MACHINE", Value: fmt.Sprint(cc.machine)},
+		llbgen.KV{Key: "CC", Value: cc.triplet + "-gcc"},
+		llbgen.KV{Key: "CXX", Value: cxx},
+		llbgen.KV{Key: "AR", Value: cc.triplet + "-ar"},
+		llbgen.KV{Key: "LINK", Value: cxx},
+		llbgen.KV{Key: "CC_host", Value: "gcc"},
+		llbgen.KV{Key: "CXX_host", Value: "g++"},
+		llbgen.KV{Key: "AR_host", Value: "ar"},
+		llbgen.KV{Key: "LINK_host", Value: "g++"},
+		llbgen.KV{Key: "npm_config_node_gyp", Value: nodeGyp},
+	)
+	addons := llbgen.Stage{
+		Name:   addonsStage,
+		Reason: "the production trees with the native addons that have no prebuild for " + cc.platform + " compiled for it with " + cxx + " (node-gyp --arch=" + cpu + "); the others keep their prebuilds",
+		Base:   llbgen.Base{Stage: ccs.Name},
+		Where:  llbgen.OnBuild,
+		Env:    env,
+		Steps: []llbgen.Step{
+			{Reason: "the production trees installed for the target (their install scripts not run)", Key: "deps",
+				Copy: &llbgen.Copy{From: from, Src: []string{appDir + "/"}, Dest: appDir + "/"}},
+			{Reason: "compile for " + cc.platform + " every addon without a prebuild (node-gyp rebuild --release --arch=" + cpu + ", or node-pre-gyp rebuild --target_arch=" + cpu + "); each compiled ELF file must be for " + cc.platform + ": else an error naming the package",
+				Key: "deps", Run: &llbgen.Run{Argv: []string{installWrapper, "compile"}, Secrets: secrets(b.app)}},
+		},
+	}
+	return []llbgen.Stage{ccs, addons}
+}
+
+// envValue returns the value of key in env, "" when absent.
+func envValue(env []llbgen.KV, key string) string {
+	for _, kv := range env {
+		if kv.Key == key {
+			return kv.Value
+		}
+	}
+	return ""
 }

@@ -107,3 +107,65 @@ func TestCrossTargetOnlyForAnotherCPU(t *testing.T) {
 		t.Error("a placeholder target is planned as cross")
 	}
 }
+
+// TestCrossPlanCompilesAddonsForGlibcTargets: a glibc cross build
+// (distroless, scratch) installs Debian's cross g++ for the target in its
+// own stage from the toolchain (in parallel with the install), compiles
+// the addons without a prebuild in the addons stage at the deps line, and
+// the target stage takes the trees from it; alpine (musl) plans no
+// compile. An amd64 target from an arm64 build platform gets the x86-64
+// toolchain.
+func TestCrossPlanCompilesAddonsForGlibcTargets(t *testing.T) {
+	for _, c := range []struct {
+		base, build, target string
+		pkg, cxx, cpu       string
+	}{
+		{"scratch", "linux/amd64", "linux/arm64", "g++-aarch64-linux-gnu", "aarch64-linux-gnu-g++", "arm64"},
+		{"distroless", "linux/amd64", "linux/arm64", "g++-aarch64-linux-gnu", "aarch64-linux-gnu-g++", "arm64"},
+		{"distroless", "linux/arm64", "linux/amd64", "g++-x86-64-linux-gnu", "x86_64-linux-gnu-g++", "x64"},
+		{"alpine", "linux/amd64", "linux/arm64", "", "", ""},
+	} {
+		t.Run(c.base+"-"+c.target, func(t *testing.T) {
+			plan, err := New().Plan(h.Parse(t, presettest.WithBase(expressApp, c.base)), presets.Target{Build: platforms.MustParse(c.build), Platform: platforms.MustParse(c.target)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			has := func(name string) bool {
+				return slices.ContainsFunc(plan.Stages, func(s llbgen.Stage) bool { return s.Name == name })
+			}
+			tgt := presettest.Stage(t, plan, targetStage)
+			if c.pkg == "" {
+				if has(crossCCStage) || has(addonsStage) || tgt.Steps[0].Copy.From != "deps" {
+					t.Errorf("musl target: plans a cross compile, or the target stage copies from %s", tgt.Steps[0].Copy.From)
+				}
+				return
+			}
+			cc := presettest.Stage(t, plan, crossCCStage)
+			if cc.Base.Stage != "toolchain" || cc.Where != llbgen.OnBuild || !slices.Contains(cc.Steps[0].Run.Argv, c.pkg) {
+				t.Errorf("crosscc = %+v, want %s installed over the toolchain on the build platform", cc, c.pkg)
+			}
+			ad := presettest.Stage(t, plan, addonsStage)
+			if ad.Base.Stage != crossCCStage || ad.Where != llbgen.OnBuild || ad.Steps[0].Copy.From != "deps" {
+				t.Errorf("addons = %+v, want deps' trees over crosscc on the build platform", ad)
+			}
+			if run := ad.Steps[1]; run.Key != "deps" || !slices.Equal(run.Run.Argv, []string{installWrapper, "compile"}) {
+				t.Errorf("addons compile step = %+v, want install compile at the deps line", run)
+			}
+			for k, v := range map[string]string{"CXX": c.cxx, "LINK": c.cxx, "SLIM_CROSS_CXX": c.cxx, "SLIM_TARGET_CPU": c.cpu, "CC_host": "gcc", "npm_config_node_gyp": nodeGyp} {
+				if got := envValue(ad.Env, k); got != v {
+					t.Errorf("addons env %s = %q, want %q", k, got, v)
+				}
+			}
+			if got := envValue(presettest.Stage(t, plan, "deps").Env, "SLIM_CROSS_CXX"); got != c.cxx {
+				t.Errorf("deps env SLIM_CROSS_CXX = %q, want %q (checkTarget leaves node-gyp packages to the addons stage)", got, c.cxx)
+			}
+			if tgt.Steps[0].Copy.From != addonsStage {
+				t.Errorf("the target stage copies the trees from %s, want %s", tgt.Steps[0].Copy.From, addonsStage)
+			}
+		})
+	}
+}
+
+func TestCrossDistrolessGolden(t *testing.T) {
+	presettest.Golden(t, "cross-arm64-distroless", crossPlan(t, presettest.WithBase(expressApp, "distroless")))
+}

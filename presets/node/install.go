@@ -81,6 +81,16 @@ const prod = args.some((a) => a === '--omit=dev' || a === '--production' || a ==
 const say = (m) => console.error('slimfront: ' + m);
 const fail = (m) => { say('error: ' + m); process.exit(2); };
 const lineOf = (text, needle) => text.slice(0, Math.max(0, text.indexOf(needle))).split('\n').length;
+// cross install: for another CPU than this one (SLIM_TARGET_*, set by the
+// plan when the target's CPU differs from the build platform's)
+const target = process.env.SLIM_TARGET_CPU ? { os: process.env.SLIM_TARGET_OS || 'linux', cpu: process.env.SLIM_TARGET_CPU, libc: process.env.SLIM_TARGET_LIBC || 'glibc' } : null;
+// crossCXX is the target's C++ compiler when this cross build compiles
+// addons (SLIM_CROSS_CXX: a glibc target with a Debian cross toolchain,
+// presets/node/cross.go), '' otherwise.
+const crossCXX = process.env.SLIM_CROSS_CXX || '';
+const targetName = () => target.os + '/' + (process.env.SLIM_TARGET_ARCH || target.cpu);
+// "compile": the addons stage of a cross build (compileAddons)
+if (process.argv[2] === 'compile') { compileAddons(); process.exit(0); }
 
 // every package.json the plan copied (root and workspace members)
 function manifests(dir, out) {
@@ -233,9 +243,6 @@ if (runMode) {
   run(via([pm, 'run', ...args]));
   process.exit(0);
 }
-// cross install: for another CPU than this one (SLIM_TARGET_*, set by the
-// plan when the target's CPU differs from the build platform's)
-const target = process.env.SLIM_TARGET_CPU ? { os: process.env.SLIM_TARGET_OS || 'linux', cpu: process.env.SLIM_TARGET_CPU, libc: process.env.SLIM_TARGET_LIBC || 'glibc' } : null;
 if (target && pm === 'bun') {
   fail('bun.lock: installing for ' + target.os + '/' + target.cpu + ' on ' + process.platform + '/' + process.arch + ' is not supported with Bun yet (slimfront tells npm, Yarn and pnpm the target); valid: a --platform with this machine\'s CPU, or npm/yarn/pnpm');
 }
@@ -298,18 +305,25 @@ function dropOtherLibc(dir, id) {
   if (gone.length) say(id + ': left out the ' + other + ' prebuilds (the target uses ' + target.libc + '): ' + gone.join(', '));
 }
 
-// checkTarget: after a cross install, every package that makes its addon in
-// an install script (a binding.gyp, which npm builds with node-gyp rebuild,
-// or a preinstall/install/postinstall calling node-gyp, prebuild-install,
-// node-pre-gyp or cmake-js) must ship a prebuilt one for the target in
+// nativePackages lists, after a cross install, every installed package that
+// makes its addon in an install script (a binding.gyp, which npm builds
+// with node-gyp rebuild, or a preinstall/install/postinstall calling
+// node-gyp, prebuild-install, node-pre-gyp or cmake-js), each as { dir, id,
+// why, prebuilt, method }: prebuilt when it ships one for the target in
 // prebuilds/<os>-<cpu>/ (prebuildify's layout, which node-gyp-build loads
-// at run time; musl builds carry a "musl" tag); the others are named in
-// one error.
-function checkTarget() {
+// at run time; musl builds carry a "musl" tag); method is how compileAddons
+// builds it for the target, '' when it cannot: "node-gyp" for a
+// binding.gyp built by node-gyp (no install script, npm's default
+// node-gyp rebuild, or one calling node-gyp or prebuild-install, whose
+// fallback is node-gyp), "node-pre-gyp" for one built by node-pre-gyp (its
+// package.json "binary" names where the addon goes); cmake-js builds and
+// scripts without a binding.gyp are not cross-compiled. skipped collects
+// the names of packages whose install scripts were not run. A package
+// installed in several places is listed once per place.
+function nativePackages(skipped) {
   const dirs = new Set([path.join(app, 'node_modules')]);
   for (const f of manifests(app, [])) dirs.add(path.join(path.dirname(f), 'node_modules'));
-  const missing = [], skipped = new Set();
-  const seen = new Set();
+  const out = [];
   for (const d of dirs) for (const p of installed(d, [])) {
     let pkg;
     try { pkg = JSON.parse(fs.readFileSync(path.join(p, 'package.json'), 'utf8')); } catch (e) { continue; }
@@ -317,32 +331,136 @@ function checkTarget() {
     dropOtherLibc(p, id);
     const scripts = pkg.scripts || {};
     const hooks = ['preinstall', 'install', 'postinstall'].filter((h) => typeof scripts[h] === 'string');
-    let why = '';
+    let why = '', script = '';
     for (const h of hooks) {
-      skipped.add(pkg.name);
-      if (/node-gyp|prebuild-install|node-pre-gyp|cmake-js/.test(scripts[h])) why = '"' + h + '": "' + scripts[h] + '"';
+      if (skipped) skipped.add(pkg.name);
+      if (/node-gyp|prebuild-install|node-pre-gyp|cmake-js/.test(scripts[h])) { why = '"' + h + '": "' + scripts[h] + '"'; script = scripts[h]; }
     }
-    if (!why && fs.existsSync(path.join(p, 'binding.gyp')) && !scripts.install && !scripts.preinstall) why = 'binding.gyp (npm runs node-gyp rebuild)';
-    if (!why || seen.has(id)) continue;
-    seen.add(id);
-    let ok = false;
+    const gyp = fs.existsSync(path.join(p, 'binding.gyp'));
+    if (!why && gyp && !scripts.install && !scripts.preinstall) { why = 'binding.gyp (npm runs node-gyp rebuild)'; script = 'node-gyp rebuild'; }
+    if (!why) continue;
+    let prebuilt = false;
     const pre = path.join(p, 'prebuilds');
     for (const sub of fs.existsSync(pre) ? fs.readdirSync(pre) : []) {
       if (sub !== target.os + '-' + target.cpu && !sub.startsWith(target.os + '-' + target.cpu + '+')) continue;
       for (const f of fs.readdirSync(path.join(pre, sub))) {
-        if (f.endsWith('.node') && f.split('.').includes('musl') === (target.libc === 'musl')) ok = true;
+        if (f.endsWith('.node') && f.split('.').includes('musl') === (target.libc === 'musl')) prebuilt = true;
       }
     }
-    if (ok) say(id + ': prebuilt addon for the target in prebuilds/ (' + why + ' not run)');
-    else missing.push(id + ' (' + why + ')');
+    let method = '';
+    if (gyp && !/cmake-js/.test(script)) {
+      if (/node-pre-gyp/.test(script) && pkg.binary && pkg.binary.module_path) method = 'node-pre-gyp';
+      else if (/node-gyp|prebuild-install/.test(script)) method = 'node-gyp';
+    }
+    out.push({ dir: p, id, why, prebuilt, method });
+  }
+  return out;
+}
+
+// checkTarget: after a cross install, every package of nativePackages must
+// have a prebuilt addon for the target or, when this build cross-compiles
+// (crossCXX), a method compileAddons builds it with (it does so in the
+// next stage); the others are named in one error.
+function checkTarget() {
+  const skipped = new Set(), seen = new Set(), missing = [], later = [];
+  for (const n of nativePackages(skipped)) {
+    if (seen.has(n.id)) continue;
+    seen.add(n.id);
+    if (n.prebuilt) say(n.id + ': prebuilt addon for the target in prebuilds/ (' + n.why + ' not run)');
+    else if (crossCXX && n.method) later.push(n.id);
+    else missing.push(n.id + ' (' + n.why + (crossCXX ? (n.why.includes('cmake-js') ? '; cmake-js builds are not cross-compiled' : '; no binding.gyp that node-gyp builds') : '') + ')');
   }
   if (skipped.size) say('install scripts not run (cross install): ' + [...skipped].sort().join(', '));
+  if (later.length) say('no prebuilt addon for ' + targetName() + ' in ' + later.join(', ') + ': compiled for it with ' + crossCXX + ' in the next step (addons stage)');
   if (missing.length) {
     const t = target.os + '/' + target.cpu + ' (' + target.libc + ')';
     fail('deps: no prebuilt native addon for ' + t + ' in: ' + missing.join('; ') + '. ' +
       (missing.length === 1 ? 'It makes its addon' : 'They make their addons') + ' in an install script, which here would run on ' + process.platform + '/' + process.arch +
-      ' and give an addon for ' + process.platform + '/' + process.arch + '; slimfront runs nothing built for the target (no emulation). ' +
-      'Valid: a release that ships prebuilds/' + target.os + '-' + target.cpu + ' (prebuildify, loaded by node-gyp-build), a builder whose platform is ' + t + ', or --platform without ' + target.os + '/' + (process.env.SLIM_TARGET_ARCH || target.cpu));
+      ' and give an addon for ' + process.platform + '/' + process.arch + '; slimfront runs nothing built for the target (no emulation)' +
+      (crossCXX ? ' and cross-compiles only addons built by node-gyp from a binding.gyp (directly, or as the fallback of prebuild-install or node-pre-gyp)' : target.libc === 'musl' ? ' and cross-compiles addons for glibc targets only (distroless, scratch), not musl (alpine)' : '') + '. ' +
+      'Valid: a release that ships prebuilds/' + target.os + '-' + target.cpu + ' (prebuildify, loaded by node-gyp-build)' + (target.libc === 'musl' ? ', preset = "distroless" or "scratch" (glibc, where node-gyp addons are cross-compiled)' : '') + ', a builder whose platform is ' + t + ', or --platform without ' + targetName());
+  }
+}
+
+// elfMachine returns the ELF e_machine of file f (62 x86-64, 183 aarch64;
+// the ELF header's bytes 18-19, in the byte order byte 5 names), or -1 when
+// f is not an ELF file.
+function elfMachine(f) {
+  const h = Buffer.alloc(20);
+  let fd;
+  try { fd = fs.openSync(f, 'r'); } catch (e) { return -1; }
+  try {
+    if (fs.readSync(fd, h, 0, 20, 0) < 20 || h.readUInt32BE(0) !== 0x7f454c46) return -1;
+    return h[5] === 2 ? h.readUInt16BE(18) : h.readUInt16LE(18);
+  } finally { fs.closeSync(fd); }
+}
+
+// filesOf maps every regular file under dir (nested node_modules left out:
+// other packages) to its size and mtime.
+function filesOf(dir, out) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory() && e.name !== 'node_modules') filesOf(p, out);
+    else if (e.isFile()) { const st = fs.statSync(p); out.set(p, st.size + ':' + st.mtimeMs); }
+  }
+  return out;
+}
+
+// compileAddons ("compile" mode, the addons stage of a glibc cross build):
+// builds for the target every package of nativePackages without a
+// prebuild, in its directory: node-gyp rebuild --release --arch=<cpu>
+// (node-gyp's --arch: "Set the target architecture"), or node-pre-gyp
+// rebuild --target_arch=<cpu> --target_platform --target_libc, with the
+// stage's CC/CXX/AR/LINK (the target's cross compilers) and node's headers
+// from npm_config_nodedir. Every ELF file a compile writes or changes must
+// be for the target (SLIM_TARGET_MACHINE) and at least one .node must be
+// written; the packages that fail either are named in one error (exit 2).
+// Each package's path is logged.
+function compileAddons() {
+  if (!target || !crossCXX) fail('compile: not a cross build with a cross compiler (SLIM_TARGET_CPU, SLIM_CROSS_CXX unset)');
+  const machine = Number(process.env.SLIM_TARGET_MACHINE);
+  const names = { 62: 'x86-64', 183: 'aarch64', 3: 'i386', 40: 'arm', 21: 'ppc64', 22: 's390x', 243: 'riscv64' };
+  const mname = (m) => names[m] || 'machine ' + m;
+  const failed = [], done = new Set();
+  const all = nativePackages(null);
+  for (const n of all) if (n.prebuilt && !done.has(n.id)) { done.add(n.id); say(n.id + ': prebuilt addon for ' + targetName() + ' (prebuilds/linux-' + target.cpu + '), not compiled'); }
+  const todo = all.filter((n) => !n.prebuilt);
+  if (!todo.length) { say('no native addon to compile for ' + targetName()); return; }
+  for (const n of todo) {
+    const rel = path.relative(app, n.dir);
+    if (!n.method) { failed.push(n.id + ' (' + rel + '): ' + n.why + ' cannot be cross-compiled'); continue; }
+    let argv, how;
+    if (n.method === 'node-gyp') {
+      argv = [process.execPath, process.env.npm_config_node_gyp, 'rebuild', '--release', '--arch=' + target.cpu];
+      how = 'node-gyp --arch=' + target.cpu;
+    } else {
+      let bin;
+      for (const m of ['@mapbox/node-pre-gyp/bin/node-pre-gyp', 'node-pre-gyp/bin/node-pre-gyp']) {
+        try { bin = require.resolve(m, { paths: [n.dir] }); break; } catch (e) { /* next */ }
+      }
+      if (!bin) { failed.push(n.id + ' (' + rel + '): ' + n.why + ' but node-pre-gyp is not installed beside it'); continue; }
+      argv = [process.execPath, bin, 'rebuild', '--target_arch=' + target.cpu, '--target_platform=' + target.os, '--target_libc=' + target.libc];
+      how = 'node-pre-gyp --target_arch=' + target.cpu;
+    }
+    const before = filesOf(n.dir, new Map());
+    say(n.id + ': compiling for ' + targetName() + ' with ' + crossCXX + ' (' + how + ') in ' + rel);
+    const r = cp.spawnSync(argv[0], argv.slice(1), { stdio: 'inherit', cwd: n.dir });
+    if (r.error || r.status !== 0) { failed.push(n.id + ' (' + rel + '): ' + how + ' failed' + (r.error ? ': ' + r.error.message : ' (exit ' + r.status + ', its log is above)')); continue; }
+    const built = [], wrong = [];
+    for (const [f, sig] of filesOf(n.dir, new Map())) {
+      if (before.get(f) === sig) continue;
+      const m = elfMachine(f);
+      if (m < 0) continue;
+      if (m !== machine) wrong.push(path.relative(n.dir, f) + ' (' + mname(m) + ')');
+      else if (f.endsWith('.node')) built.push(path.relative(n.dir, f));
+    }
+    if (wrong.length) failed.push(n.id + ' (' + rel + '): ' + how + ' wrote ELF files for another machine than ' + mname(machine) + ': ' + wrong.join(', '));
+    else if (!built.length) failed.push(n.id + ' (' + rel + '): ' + how + ' succeeded but wrote no ' + mname(machine) + ' .node file');
+    else say(n.id + ': compiled for ' + targetName() + ' with ' + crossCXX + ' (' + how + '): ' + built.join(', '));
+  }
+  if (failed.length) {
+    fail('deps: cross-compiling native addons for ' + targetName() + ' (' + target.libc + ') with ' + crossCXX + ' failed for: ' + failed.join('; ') +
+      '. Valid: a release that ships prebuilds/' + target.os + '-' + target.cpu + ' (prebuildify), [build] env that the addon\'s build needs for a cross compile, a builder whose platform is ' + targetName() + ', or --platform without ' + targetName());
   }
 }
 

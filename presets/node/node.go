@@ -86,6 +86,9 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	}
 	b := newBuild(app, version, pm, deps, script)
 	b.cross, b.targetEnv = crossTarget(t, b.alpine)
+	if b.cross {
+		b.cc = compilerFor(t, b.alpine)
+	}
 	out := findServerOutput(script)
 	b.output = out
 	if out != nil {

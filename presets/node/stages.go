@@ -135,6 +135,10 @@ type build struct {
 	// holds the target's node with the installed trees, as data.
 	cross     bool
 	targetEnv []llbgen.KV
+	// cc is the cross toolchain of a glibc cross build (compilerFor): the
+	// addons without a prebuild for the target are compiled with it in
+	// addonsStage, which targetStage then copies from. nil otherwise.
+	cc *crossCompiler
 }
 
 // targetStage is the target-platform stage of a cross build: the builder
@@ -261,16 +265,24 @@ func (b *build) stages() []llbgen.Stage {
 		deps := b.installStage("deps", "production dependencies only, installed from the lockfile alone so a source edit keeps them cached", b.pm.prod)
 		if b.cross {
 			deps.Reason = "production dependencies for the target's OS, CPU and libc, installed on the build platform without running their install scripts (no emulation): prebuilt addons for the target, or an error naming the packages that have none"
+			if b.cc != nil {
+				deps.Reason = "production dependencies for the target's OS, CPU and libc, installed on the build platform without running their install scripts (no emulation): prebuilt addons for the target; the addons stage compiles those node-gyp builds that have none, the others are an error naming them"
+			}
 			deps.Env = append(deps.Env, b.targetEnv...)
 		}
 		stages = append(stages, deps)
+	}
+	trees := b.prodStage
+	if b.cross && b.cc != nil && b.prodStage == "deps" {
+		stages = append(stages, b.crossStages(b.prodStage)...)
+		trees = addonsStage
 	}
 	if b.cross {
 		stages = append(stages, llbgen.Stage{
 			Name: targetStage, Reason: "the builder image for the target, read as data (never run): its node binary and libraries, with the production trees",
 			Base: llbgen.Base{Image: b.builderImage()}, Where: llbgen.OnTarget,
 			Steps: []llbgen.Step{{Reason: "the production trees installed for the target on the build platform", Key: "deps",
-				Copy: &llbgen.Copy{From: b.prodStage, Src: []string{appDir + "/"}, Dest: appDir + "/", Exclude: b.targetExcludes()}}},
+				Copy: &llbgen.Copy{From: trees, Src: []string{appDir + "/"}, Dest: appDir + "/", Exclude: b.targetExcludes()}}},
 		})
 	}
 	return stages
