@@ -58,6 +58,7 @@ func Unsupported(app *descriptor.App, language string, keys map[string]bool) err
 	}
 	check("build.script", app.Build.Script != "")
 	check("run.packages", len(app.Run.Packages) > 0)
+	check("run.sourceless", app.Run.Sourceless) // Python's bytecode-only venv
 	if e := descriptor.Join(errs...); e != nil {
 		return e
 	}

@@ -52,6 +52,9 @@ type Closure struct {
 	Trim       bool
 	Keep       []string
 	SourceMaps bool
+	// Sourceless leaves every X.py of the Trees that has X.pyc beside it
+	// out of the copy ([run] sourceless, --sourceless).
+	Sourceless bool
 	// Have names the final image's base (llbgen "image:<ref>" or a stage):
 	// libraries it already has are left out. Empty for scratch.
 	Have string
@@ -95,6 +98,10 @@ func (c Closure) Stage(t Target) llbgen.Stage {
 		if len(c.Keep) > 0 {
 			reason += "; kept: " + strings.Join(c.Keep, ", ")
 		}
+	}
+	if c.Sourceless && len(c.Trees) > 0 {
+		argv = append(argv, "--sourceless")
+		reason += "; [run] sourceless: a module's .py stays out where its .pyc is beside it"
 	}
 	if c.Have != "" {
 		argv = append(argv, "--have", "/base")

@@ -61,8 +61,10 @@ type closureSummary struct {
 // copied libraries and loaders or the ENTRY files get distroless-style
 // records in OUTDIR/var/lib/dpkg/status.d (elfdeps.WriteRecords; times from
 // $SOURCE_DATE_EPOCH when set, else the files'), so scanners list them;
-// packages the --have base already records are left to it. It prints one JSON line
-// (files, bytes, links, foreign and dropped files and bytes, trimmed, records) and returns 0,
+// packages the --have base already records are left to it. With --sourceless
+// every X.py of a --tree that has X.pyc beside it stays out of the copy
+// ([run] sourceless), counted under "sourceless". It prints one JSON line
+// (files, bytes, links, foreign and dropped files and bytes, trimmed, sourceless, records) and returns 0,
 // or prints the problems on stderr and returns 1 (2 for usage errors).
 func runClosure(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("slimfront closure", flag.ContinueOnError)
@@ -75,13 +77,14 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 	have := fs.String("have", "", "root of the base image the copy is laid over: libraries it already has are not copied")
 	records := fs.Bool("records", false, "write status.d records of the Debian packages (from --root's dpkg database) that own the copied files and the entries")
 	trim := fs.Bool("trim", false, "leave out of the --tree copies what never runs in production: test suites, docs, examples, C headers, static libraries, stubs, TypeScript, source maps (elfdeps.PlanTrim)")
+	sourceless := fs.Bool("sourceless", false, "leave out of the --tree copies every X.py that has X.pyc beside it ([run] sourceless: Python imports the bytecode)")
 	keepMaps := fs.Bool("keep-source-maps", false, "with --trim, keep node_modules' source maps (the app runs node --enable-source-maps)")
 	var skip, trees, keep multiFlag
 	fs.Var(&keep, "keep", "with --trim, a path relative to site-packages or node_modules that stays, e.g. pandas/tests (repeatable)")
 	fs.Var(&skip, "skip", "image directory whose libraries reach the image another way (repeatable)")
 	fs.Var(&trees, "tree", "dependency tree (image directory) resolved and copied whole without its foreign prebuilds (repeatable)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: slimfront closure --root DIR --platform OS/ARCH --out OUTDIR [--entries] [--drop-foreign] [--records] [--have BASEROOT] [--skip DIR]... [--tree DIR]... [--trim [--keep PATH]... [--keep-source-maps]] [ENTRY...]")
+		fmt.Fprintln(stderr, "usage: slimfront closure --root DIR --platform OS/ARCH --out OUTDIR [--entries] [--drop-foreign] [--records] [--have BASEROOT] [--skip DIR]... [--tree DIR]... [--trim [--keep PATH]... [--keep-source-maps]] [--sourceless] [ENTRY...]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -113,7 +116,7 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "slimfront closure: %v\n", err)
 		return 1
 	}
-	o := elfdeps.CopyOptions{DropForeign: *drop || len(trees) > 0, Skip: append(skip, trees...)}
+	o := elfdeps.CopyOptions{DropForeign: *drop || len(trees) > 0, Skip: append(skip, trees...), Sourceless: *sourceless}
 	if *have != "" {
 		if o.Have, err = elfdeps.OpenRoot(*have); err != nil {
 			fmt.Fprintf(stderr, "slimfront closure: --have: %v\n", err)

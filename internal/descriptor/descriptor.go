@@ -83,6 +83,14 @@ type Run struct {
 	// with their tests, docs and build-only files (trimming is on by
 	// default).
 	NoTrim bool
+	// Sourceless is [run] sourceless = true (Python): the venv's
+	// third-party packages reach the image as bytecode only, each module's
+	// .pyc at the legacy location beside where its .py was (compileall
+	// -b), which importlib's SourcelessFileLoader imports. Tracebacks
+	// through those packages show file and line but not the source text,
+	// and inspect.getsource fails for them; the app's own files keep their
+	// sources. Off by default.
+	Sourceless bool
 }
 
 // Range returns the source range of a key path such as "entrypoint",

@@ -82,7 +82,7 @@ func TestHealthcheck_problems(t *testing.T) {
 			`slim.toml:9:1: run.healthcheck.retries: must be between 1 and 1000, got 0 (leave the key out for the runtime's default (Docker: 3))`,
 			`slim.toml:10:1: run.healthcheck.timout: unknown key "timout" in [run.healthcheck]; valid keys: argv, interval, path, retries, start_period, timeout (did you mean "timeout"?)`}},
 		{"a misspelled key in [run]", withPort + "[run]\nhealtcheck = \"/h\"\n", []string{
-			`slim.toml:5:1: run.healtcheck: unknown key "healtcheck" in [run]; valid keys: healthcheck, include, keep, packages, trim, writable (did you mean "healthcheck"?)`}},
+			`slim.toml:5:1: run.healtcheck: unknown key "healtcheck" in [run]; valid keys: healthcheck, include, keep, packages, sourceless, trim, writable (did you mean "healthcheck"?)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

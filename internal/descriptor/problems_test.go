@@ -63,7 +63,7 @@ func TestParse_problems(t *testing.T) {
 		{"an unknown key in build suggests within build", base + "[build]\npakages = [\"git\"]\n", nil, []string{
 			`slim.toml:4:1: build.pakages: unknown key "pakages" in [build]; valid keys: env, ldflags, packages, script, secrets, ssh, tags (did you mean "packages"?)`}},
 		{"an unknown key in run suggests within run", base + "[run]\nincludes = []\n", nil, []string{
-			`slim.toml:4:1: run.includes: unknown key "includes" in [run]; valid keys: healthcheck, include, keep, packages, trim, writable (did you mean "include"?)`}},
+			`slim.toml:4:1: run.includes: unknown key "includes" in [run]; valid keys: healthcheck, include, keep, packages, sourceless, trim, writable (did you mean "include"?)`}},
 		{"a misspelled table is an unknown key", base + "[biuld]\nssh = true\n", nil, []string{
 			`slim.toml:3:2: biuld: unknown key "biuld"; valid keys: ` + validKeys + ` (did you mean "build"?)`}},
 

@@ -18,7 +18,11 @@ func TestRunKeepAndTrim(t *testing.T) {
 	if a, err = Parse("slim.toml", []byte(base+"trim = false\n"), Options{}); err != nil || !a.Run.NoTrim {
 		t.Errorf("trim = false: no trim = %v, err %v", a != nil && a.Run.NoTrim, err)
 	}
+	if a, err = Parse("slim.toml", []byte(base+"sourceless = true\n"), Options{}); err != nil || !a.Run.Sourceless || a.Run.NoTrim {
+		t.Errorf("sourceless = true: sourceless = %v, err %v", a != nil && a.Run.Sourceless, err)
+	}
 	for src, want := range map[string]string{
+		"sourceless = 1\n":          "slim.toml:4:1: run.sourceless: expected true or false, got integer",
 		"keep = \"pandas/tests\"\n": `run.keep: expected an array of paths, got string (use an array: keep = ["pandas/tests"])`,
 		"keep = [\"../x\"]\n":       "slim.toml:4:9: run.keep[0]:",
 		"trim = \"no\"\n":           "run.trim: expected true or false, got string",

@@ -11,7 +11,7 @@ import (
 var (
 	topKeys   = []string{"build", "deps", "entrypoint", "env", "language", "port", "preset", "run", "size_budget", "user", "version", "workdir"}
 	buildKeys = []string{"env", "ldflags", "packages", "script", "secrets", "ssh", "tags"}
-	runKeys   = []string{"healthcheck", "include", "keep", "packages", "trim", "writable"}
+	runKeys   = []string{"healthcheck", "include", "keep", "packages", "sourceless", "trim", "writable"}
 )
 
 // checker validates a decoded document and collects problems.
@@ -186,6 +186,13 @@ func (c *checker) run(t map[string]any, r *Run) {
 			r.NoTrim = !b
 		} else {
 			c.addf("run.trim", "trim = false keeps the dependencies' tests, docs and build-only files", "expected true or false, got %s", typeName(v))
+		}
+	}
+	if v, ok := t["sourceless"]; ok {
+		if b, isBool := v.(bool); isBool {
+			r.Sourceless = b
+		} else {
+			c.addf("run.sourceless", "sourceless = true ships the venv's packages as bytecode only (Python)", "expected true or false, got %s", typeName(v))
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -34,6 +35,12 @@ type CopyOptions struct {
 	// Trim, when set (PlanTrim), are the files and directories of the
 	// Entries trees left out: what never runs in production.
 	Trim *Trim
+	// Sourceless leaves out of the Entries trees every Python source
+	// X.py that has bytecode X.pyc beside it (the legacy location
+	// compileall -b writes): importlib's FileFinder then imports X.pyc
+	// with SourcelessFileLoader ([run] sourceless). Counted in
+	// CopyStats.Sourceless.
+	Sourceless bool
 }
 
 // skipped reports whether Copy leaves the closure member img out: it lies
@@ -64,6 +71,14 @@ type CopyStats struct {
 	DroppedBytes int64 `json:"dropped_bytes"`
 	// Trimmed reports what CopyOptions.Trim left out of the trees.
 	Trimmed *TrimReport `json:"trimmed,omitempty"`
+	// Sourceless counts the .py files CopyOptions.Sourceless left out.
+	Sourceless *FileCount `json:"sourceless,omitempty"`
+}
+
+// FileCount is a number of regular files and their total size in bytes.
+type FileCount struct {
+	Files int   `json:"files"`
+	Bytes int64 `json:"bytes"`
 }
 
 // Copy writes c's Files and Links (and, with o.Entries, the entry trees)
@@ -81,6 +96,10 @@ func Copy(root *Root, c *Closure, out string, o CopyOptions) (CopyStats, error) 
 	w := &copier{root: root, out: out, dirs: map[string]bool{}, st: &st, hard: map[fileID]string{}, trim: o.Trim}
 	if o.Trim != nil {
 		st.Trimmed = &o.Trim.Report
+	}
+	if o.Sourceless {
+		w.sourceless = &FileCount{}
+		st.Sourceless = w.sourceless
 	}
 	drop := map[string]bool{}
 	if o.DropForeign {
@@ -133,7 +152,10 @@ type copier struct {
 	// its first copy, so the copy keeps one inode and a layer stores the
 	// bytes once.
 	hard map[fileID]string
-	trim *Trim // what tree leaves out, or nil
+	// sourceless, when set, counts the .py files left out because bytecode
+	// is beside them (CopyOptions.Sourceless).
+	sourceless *FileCount
+	trim       *Trim // what tree leaves out, or nil
 }
 
 // fileID identifies a source file by device and inode.
@@ -263,6 +285,15 @@ func (w *copier) tree(top string, drop map[string]bool) error {
 		case d.Type().IsRegular():
 			if drop[img] || w.trim.drops(img) {
 				return nil
+			}
+			if w.sourceless != nil && strings.HasSuffix(hp, ".py") {
+				if fi, err := os.Lstat(hp + "c"); err == nil && fi.Mode().IsRegular() {
+					if info, err := d.Info(); err == nil {
+						w.sourceless.Files++
+						w.sourceless.Bytes += info.Size()
+					}
+					return nil
+				}
 			}
 			return w.file(img)
 		}

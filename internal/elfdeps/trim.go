@@ -448,7 +448,9 @@ func importedUnder(imported map[string]string, dotted string) []string {
 // paths of the files that importing mods (dotted names, relative to the
 // site-packages dir sp) reads: each module's m.py or m/__init__.py (a
 // name that is neither is an attribute of its parent, whose files count),
-// every parent package's __init__.py, and their __pycache__ bytecode.
+// every parent package's __init__.py, and their bytecode: in __pycache__,
+// or beside the source at the legacy location (m.pyc, compileall -b, which
+// [run] sourceless leaves alone in the image).
 func moduleFiles(sp string, mods []string) func(img string) bool {
 	if len(mods) == 0 {
 		return nil
@@ -470,6 +472,8 @@ func moduleFiles(sp string, mods []string) func(img string) bool {
 			if i := strings.Index(name, "."); i > 0 && strings.HasSuffix(name, ".pyc") {
 				name = name[:i] + ".py"
 			}
+		} else if strings.HasSuffix(name, ".pyc") {
+			name = strings.TrimSuffix(name, "c")
 		}
 		if !strings.HasSuffix(name, ".py") {
 			return false

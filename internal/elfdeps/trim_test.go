@@ -246,3 +246,49 @@ func TestImportLines(t *testing.T) {
 		}
 	}
 }
+
+// Sourceless ([run] sourceless) leaves out each X.py with X.pyc beside it,
+// after trimming has read the sources' import lines: the imported test
+// module stays as bytecode only, a .py without bytecode stays, and the
+// count matches.
+func TestCopySourcelessAfterTrim(t *testing.T) {
+	dir := pythonTree(t)
+	for p, s := range map[string]string{
+		sp + "/pkg/__init__.pyc":             "bytecode",
+		sp + "/pkg/util.pyc":                 "bytecode",
+		sp + "/pkg/core/tests/_natype.pyc":   "bytecode",
+		sp + "/pkg/core/tests/test_core.pyc": "bytecode",
+		sp + "/pkg/bare.py":                  "print('no bytecode')\n",
+		sp + "/pkg/data.pyc/keep.py":         "a directory named like bytecode\n",
+	} {
+		put(t, dir, p, []byte(s), 0o644)
+	}
+	root := mustRoot(t, dir)
+	tr, err := PlanTrim(root, []string{"/opt/venv"}, TrimOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	st, err := Copy(root, &Closure{}, out, CopyOptions{Entries: []string{"/opt/venv"}, Trim: tr, Sourceless: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gone := range []string{sp + "/pkg/__init__.py", sp + "/pkg/util.py", sp + "/pkg/core/tests/_natype.py", sp + "/pkg/core/tests/test_core.pyc"} {
+		if _, err := os.Lstat(filepath.Join(out, gone)); !os.IsNotExist(err) {
+			t.Errorf("%s is in the copy (%v)", gone, err)
+		}
+	}
+	for _, kept := range []string{sp + "/pkg/__init__.pyc", sp + "/pkg/util.pyc", sp + "/pkg/core/tests/_natype.pyc", sp + "/pkg/bare.py", sp + "/pkg/data.pyc/keep.py", sp + "/pkg/core/__init__.py"} {
+		if _, err := os.Lstat(filepath.Join(out, kept)); err != nil {
+			t.Errorf("%s is not in the copy: %v", kept, err)
+		}
+	}
+	want := FileCount{Files: 3, Bytes: int64(len("import os\nfrom pkg.core import x\n") + len("from pkg.core.tests._natype import NA\n") + len("NA = None"))}
+	if st.Sourceless == nil || *st.Sourceless != want {
+		t.Errorf("sourceless = %+v, want %+v", st.Sourceless, want)
+	}
+	st, err = Copy(root, &Closure{}, t.TempDir(), CopyOptions{Entries: []string{"/opt/venv"}})
+	if err != nil || st.Sourceless != nil {
+		t.Errorf("without Sourceless: stats %+v, err %v", st.Sourceless, err)
+	}
+}

@@ -60,7 +60,7 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 	if !versionRE.MatchString(version) {
 		return llbgen.Plan{}, descriptor.Errorf(app, "version", "Go version %q is not supported; use 1.21 or later as MAJOR.MINOR or MAJOR.MINOR.PATCH (default %s)", version, DefaultVersion)
 	}
-	if err := presets.Unsupported(app, "go", map[string]bool{"build.script": true}); err != nil {
+	if err := presets.Unsupported(app, "go", map[string]bool{"build.script": true, "run.sourceless": true}); err != nil {
 		return llbgen.Plan{}, err
 	}
 	pkg, args, err := entrypoint(app)

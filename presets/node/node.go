@@ -76,6 +76,9 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	if !slices.Contains(Versions, version) {
 		return llbgen.Plan{}, descriptor.Errorf(app, "version", "Node version %q is not supported; valid: %s (a major version; default %s)", version, strings.Join(Versions, ", "), DefaultVersion)
 	}
+	if err := presets.Unsupported(app, "node", map[string]bool{"run.sourceless": true}); err != nil {
+		return llbgen.Plan{}, err
+	}
 	script, args, err := entrypoint(app)
 	if err != nil {
 		return llbgen.Plan{}, err

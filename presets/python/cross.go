@@ -492,7 +492,7 @@ func (c *crossTarget) finalStages(app *descriptor.App, t presets.Target, fl flav
 	if base.Base(app.Preset) == base.Distroless {
 		runtime := c.runtimeStage(true)
 		target := c.targetStage(strippedStage, "")
-		libs := presets.Closure{Name: "libs", From: target.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Have: runtime.Name}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: target.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Sourceless: app.Run.Sourceless, Have: runtime.Name}.Stage(t)
 		final := llbgen.Stage{Name: "final", Reason: "distroless python3 for " + c.platform + ": Debian's python3.13 at the builder's path, CA certificates, tzdata, no shell",
 			Base: llbgen.Base{Image: runtime.Base.Image}, Steps: []llbgen.Step{presets.CopyClosureTrees(libs.Name, venvWhat)}}
 		return []llbgen.Stage{runtime, target, libs}, final
@@ -500,7 +500,7 @@ func (c *crossTarget) finalStages(app *descriptor.App, t presets.Target, fl flav
 	runtime := c.runtimeStage(false)
 	rs := c.rootfs(fl)
 	target := c.targetStage(strippedStage, rs.Name)
-	libs := presets.Closure{Name: "libs", From: target.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep,
+	libs := presets.Closure{Name: "libs", From: target.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Sourceless: app.Run.Sourceless,
 		Entries: []string{fl.python, rootfs + "/usr/lib/python" + fl.version + "/lib-dynload"}}.Stage(t)
 	return []llbgen.Stage{runtime, rs, target, libs}, scratchStage(rs.Name, libs.Name, uid, gid)
 }

@@ -184,7 +184,7 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 			// and tzdata; the interpreter tree and what it loads beyond
 			// that come from the official image.
 			rs := rootfsStage(fl, false)
-			libs := presets.Closure{Name: "libs", From: rs.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep,
+			libs := presets.Closure{Name: "libs", From: rs.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Sourceless: app.Run.Sourceless,
 				Entries: []string{fl.python, rootfs + fl.stdlib() + "/lib-dynload"}, Have: runtime.Name}.Stage(t)
 			plan.Stages = append(plan.Stages, runtime, rs, libs)
 			final = llbgen.Stage{Name: "final", Reason: fmt.Sprintf("distroless cc: glibc, OpenSSL, CA certificates, tzdata, no shell; plus Python %s from python:%s-slim-trixie at the builder's path%s", fl.version, fl.version, fl.sourceNote()),
@@ -194,7 +194,7 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 				}}
 			break
 		}
-		libs := presets.Closure{Name: "libs", From: deps.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Have: runtime.Name}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: deps.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Sourceless: app.Run.Sourceless, Have: runtime.Name}.Stage(t)
 		plan.Stages = append(plan.Stages, runtime, libs)
 		final = llbgen.Stage{Name: "final", Reason: "distroless python3: Debian's python3.13 at the builder's path, CA certificates, tzdata, no shell" + fl.sourceNote(),
 			Base: llbgen.Base{Image: fl.final}, Steps: []llbgen.Step{presets.CopyClosureTrees(libs.Name, venvWhat)}}
@@ -218,12 +218,12 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 		// that the base lacks (those of apk build packages)
 		runtime := llbgen.Stage{Name: "runtime", Reason: "the alpine base, read by the closure for the libraries it already has",
 			Base: llbgen.Base{Image: fl.final}, Where: llbgen.OnTarget}
-		libs := presets.Closure{Name: "libs", From: deps.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Have: runtime.Name}.Stage(t)
+		libs := presets.Closure{Name: "libs", From: deps.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Sourceless: app.Run.Sourceless, Have: runtime.Name}.Stage(t)
 		plan.Stages = append(plan.Stages, runtime, libs)
 		final.Steps = append(final.Steps, presets.CopyClosureTrees(libs.Name, venvWhat))
 	case base.Scratch:
 		rs := rootfsStage(fl, true)
-		libs := presets.Closure{Name: "libs", From: rs.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep,
+		libs := presets.Closure{Name: "libs", From: rs.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Sourceless: app.Run.Sourceless,
 			Entries: []string{fl.python, rootfs + fl.stdlib() + "/lib-dynload"}}.Stage(t)
 		plan.Stages = append(plan.Stages, rs, libs)
 		final = scratchStage(rs.Name, libs.Name, uid, gid)

@@ -249,7 +249,7 @@ func TestEmbeddedPythonCompiles(t *testing.T) {
 	if err != nil {
 		t.Skip("no python3 on this machine")
 	}
-	for name, src := range map[string]string{"sigterm": sigtermModule, "rootfs": rootfsScript, "compile": compileScript, "findspec": findSpecScript, "ispackage": isPackageScript} {
+	for name, src := range map[string]string{"sigterm": sigtermModule, "rootfs": rootfsScript, "compile": compileScript, "findspec": findSpecScript, "ispackage": isPackageScript, "sourceless": sourcelessScript} {
 		out, err := exec.Command(py, "-c", "import sys; compile(sys.argv[1], sys.argv[2], 'exec')", src, name).CombinedOutput()
 		if err != nil {
 			t.Errorf("%s does not compile: %v\n%s", name, err, out)

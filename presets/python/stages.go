@@ -212,6 +212,14 @@ func depsStage(app *descriptor.App, fl flavor, in installer, ep entry) llbgen.St
 		st.Steps = append(st.Steps, consoleScriptCheck(ep, ""))
 	}
 	site := fl.sitePackages()
+	compile := llbgen.Step{
+		Reason: "reproducible bytecode (hash-based, never checked), so startup writes nothing",
+		Run: &llbgen.Run{
+			Argv:    []string{venv + "/bin/python", compileScriptPath, venv + "/lib"},
+			Env:     compileKV,
+			Network: llbgen.NetNone,
+		},
+	}
 	st.Steps = append(st.Steps,
 		llbgen.Step{
 			Reason: "extension modules from wheels often keep their symbols (megabytes each); libraries vendored by auditwheel (*.libs) are left alone",
@@ -222,17 +230,45 @@ func depsStage(app *descriptor.App, fl flavor, in installer, ep entry) llbgen.St
 		},
 		llbgen.Step{Reason: "SIGTERM stops the app as PID 1 even without a handler", File: &llbgen.File{Path: site + "/_slimfront_sigterm.py", Data: []byte(sigtermModule), Mode: 0o644}},
 		llbgen.Step{Reason: "loaded by site at startup", File: &llbgen.File{Path: site + "/_slimfront_sigterm.pth", Data: []byte(sigtermPth), Mode: 0o644}},
-		llbgen.Step{
-			Reason: "reproducible bytecode (hash-based, never checked), so startup writes nothing",
-			Run: &llbgen.Run{
-				Argv:    []string{venv + "/bin/python", compileScriptPath, venv + "/lib"},
-				Env:     compileKV,
-				Network: llbgen.NetNone,
-			},
-		},
+		compile,
 	)
+	if app.Run.Sourceless {
+		st.Steps = append(st.Steps,
+			llbgen.Step{Reason: "[run] sourceless: moves each module's bytecode beside its source", Key: "run.sourceless",
+				File: &llbgen.File{Path: sourcelessScriptPath, Data: []byte(sourcelessScript), Mode: 0o644}},
+			llbgen.Step{Reason: "[run] sourceless: each module's .pyc beside its .py; the closure leaves the .py out (SourcelessFileLoader)", Key: "run.sourceless",
+				Run: &llbgen.Run{Argv: []string{venv + "/bin/python", sourcelessScriptPath, site}, Network: llbgen.NetNone}})
+	}
 	return st
 }
+
+// sourcelessScript prepares a compiled tree for [run] sourceless: each
+// __pycache__/<module>.<cache tag>.pyc moves to <module>.pyc beside
+// <module>.py, the legacy location compileall -b writes, which importlib's
+// FileFinder loads with SourcelessFileLoader once no <module>.py is there
+// (importlib docs, "SourcelessFileLoader"). The sources stay in this stage
+// (trimming reads their import lines); the closure step leaves every .py
+// that has a .pyc beside it out of the image (slimfront closure
+// --sourceless).
+const sourcelessScript = `"""slimfront: [run] sourceless: each module's bytecode beside its source, under DIR."""
+import os, sys
+
+tag = sys.implementation.cache_tag
+for top in sys.argv[1:]:
+    for dirpath, dirs, files in sorted(os.walk(top, topdown=False)):
+        if os.path.basename(dirpath) != "__pycache__":
+            continue
+        parent = os.path.dirname(dirpath)
+        for f in sorted(files):
+            mod, _, rest = f.partition(".")
+            if rest == tag + ".pyc" and os.path.exists(os.path.join(parent, mod + ".py")):
+                os.replace(os.path.join(dirpath, f), os.path.join(parent, mod + ".pyc"))
+        if not os.listdir(dirpath):
+            os.rmdir(dirpath)
+`
+
+// sourcelessScriptPath is where sourcelessScript is written in the deps stage.
+const sourcelessScriptPath = "/usr/local/lib/slimfront/sourceless.py"
 
 // findSpecScript fails with a clear message when the entrypoint's module is
 // not importable from the app directory (it only locates, never imports).
