@@ -17,7 +17,9 @@ import (
 
 // Node apps for linux/amd64 and linux/arm64 in one build, on a worker that
 // cannot run arm64 programs: the builders run on the build platform and the
-// production install picks the target's prebuilt addons (presets/node/cross.go).
+// production install picks the target's prebuilt addons, or the addons stage
+// compiles node-gyp addons for glibc targets with Debian's cross g++
+// (presets/node/cross.go).
 
 // elfMachines returns the ELF machine of every regular ELF file of img, by
 // path.
@@ -123,21 +125,52 @@ func TestNodeTwoPlatformsWithoutEmulation(t *testing.T) {
 	}
 }
 
-// TestNodeArm64AddonWithoutPrebuildFails: better-sqlite3 makes its addon in
-// an install script (prebuild-install, else node-gyp) and ships no
-// prebuilds/linux-arm64: the arm64 build fails at the deps line naming it,
-// rather than ship an x86-64 addon or none.
-func TestNodeArm64AddonWithoutPrebuildFails(t *testing.T) {
+// TestNodeArm64AddonCrossCompiled: better-sqlite3 makes its addon in an
+// install script (prebuild-install, else node-gyp) and ships no
+// prebuilds/linux-arm64. For linux/amd64,linux/arm64 on distroless and
+// scratch the arm64 addon is compiled on the amd64 build platform with
+// Debian's aarch64-linux-gnu-g++ (node-gyp --arch=arm64, the addons stage
+// of presets/node/cross.go): every ELF file of the arm64 image is aarch64,
+// build/Release/better_sqlite3.node among them, and the amd64 image
+// answers.
+func TestNodeArm64AddonCrossCompiled(t *testing.T) {
+	requireEnv(t)
+	for _, preset := range []string{"distroless", "scratch"} {
+		t.Run(preset, func(t *testing.T) {
+			t.Parallel()
+			dir := copyExample(t, "node-native")
+			tarPath, out := mustBuildOCI(t, dir, "-f", "slim.toml", "--platform", "linux/amd64,linux/arm64", "--build-arg", "SLIM_PRESET="+preset)
+			checkTwoPlatforms(t, tarPath, "app/node_modules/better-sqlite3/build/Release/better_sqlite3.node")
+			// the addons step's log, unless buildx reused it from the cache
+			const compiled = "better-sqlite3@12.11.1: compiled for linux/arm64 with aarch64-linux-gnu-g++ (node-gyp --arch=arm64): build/Release/better_sqlite3.node"
+			switch {
+			case strings.Contains(out, compiled):
+				t.Logf("the log says: %s", compiled)
+			case strings.Contains(out, "slimfront: better-sqlite3@"):
+				t.Errorf("the addons step ran but does not say %q:\n%s", compiled, out)
+			default:
+				t.Logf("the addons step came from the cache (no log to check)")
+			}
+			runImage(t, tarPath).checkServes(t, loadExpect(t, dir))
+		})
+	}
+}
+
+// TestNodeArm64MuslAddonWithoutPrebuildFails: for alpine (musl) targets
+// addons are not cross-compiled (Debian has no musl cross toolchain):
+// better-sqlite3 without prebuilds/linux-arm64 fails the arm64 build at the
+// deps line naming it, rather than ship an x86-64 addon or none.
+func TestNodeArm64MuslAddonWithoutPrebuildFails(t *testing.T) {
 	requireEnv(t)
 	t.Parallel()
 	dir := copyExample(t, "node-native")
 	dest := filepath.Join(t.TempDir(), "img.tar")
-	out, err := buildx(t, dir, "-f", "slim.toml", "--platform", "linux/arm64",
+	out, err := buildx(t, dir, "-f", "slim.toml", "--platform", "linux/arm64", "--build-arg", "SLIM_PRESET=alpine",
 		"--output", "type=oci,dest="+dest+",name=app:latest")
 	if err == nil {
-		t.Fatalf("node-native built green for linux/arm64 without an arm64 prebuild of better-sqlite3\n%s", out)
+		t.Fatalf("node-native built green for alpine linux/arm64 without an arm64 musl prebuild of better-sqlite3\n%s", out)
 	}
-	for _, want := range []string{"no prebuilt native addon for linux/arm64", "better-sqlite3@", "slim.toml:4", ">>> deps"} { // the deps line of examples/node-native/slim.toml
+	for _, want := range []string{"no prebuilt native addon for linux/arm64 (musl)", "better-sqlite3@", "not musl (alpine)", "slim.toml:4", ">>> deps"} { // the deps line of examples/node-native/slim.toml
 		if !strings.Contains(out, want) {
 			t.Errorf("the error does not say %q:\n%s", want, out)
 		}
