@@ -77,7 +77,10 @@ func (t *Trim) dropsDir(img string) bool { return t != nil && t.Dirs[img] }
 //     extension modules are compiled from (*.c, *.cc, *.cpp, *.cxx, *.pyx,
 //     *.pxd, *.pxi: kind "sources"), which the interpreter never reads.
 //     *.dist-info directories stay (importlib.metadata and scanners read
-//     them), and so do files outside the distributions' packages;
+//     them), and so do files outside the distributions' packages; then
+//     private extension modules whose name no file left mentions (kind
+//     "unimported-extensions": numpy's test-suite C modules such as
+//     numpy/_core/_simd; Trim.unimportedExtensions);
 //   - in every node_modules, per package (a directory with package.json
 //     directly in node_modules or in its @scope directory): test, tests,
 //     __tests__, doc, docs, example and examples directories, unless one of
@@ -271,7 +274,7 @@ func (t *Trim) python(root *Root, sp string, o TrimOptions) error {
 			return err
 		}
 	}
-	return nil
+	return t.unimportedExtensions(root, sp, owner, o)
 }
 
 // distName is the distribution name of a "<name>-<version>.dist-info"
