@@ -28,7 +28,9 @@ var npmCPU = map[string]string{
 // (https://yarnpkg.com/configuration/yarnrc#supportedArchitectures) and
 // pnpm's supportedArchitectures (https://pnpm.io/package_json#pnpmsupportedarchitectures),
 // so the optional dependencies holding prebuilt addons (sharp's @img/*,
-// esbuild's @esbuild/*) are the target's, and runs no install script.
+// esbuild's @esbuild/*) are the target's, and runs no install script (it
+// would build for the build platform): addons without a prebuild for the
+// target are cross-compiled afterwards (crossStages) or an error.
 //
 // For a glibc target with a Debian cross toolchain (crossCompilers) the
 // environment also names the compiler (SLIM_CROSS_CXX): checkTarget then

@@ -61,8 +61,22 @@ package node
 //     this machine. Then every package that makes its addon in an install
 //     script (binding.gyp, node-gyp, prebuild-install, node-pre-gyp,
 //     cmake-js) must ship prebuilds/<os>-<cpu>/*.node for the target
-//     (prebuildify's layout, which node-gyp-build loads); the others fail
-//     the install in one error naming them, at the deps line.
+//     (prebuildify's layout, which node-gyp-build loads) or, in a glibc
+//     cross build (SLIM_CROSS_CXX set), be one node-gyp builds from its
+//     binding.gyp: those are compiled for the target in the addons stage
+//     ("compile" mode below). The others fail the install in one error
+//     naming them, at the deps line (cmake-js builds, scripts without a
+//     binding.gyp, every package without a prebuild for a musl target).
+//
+// With "compile" first (the addons stage of a glibc cross build, see
+// crossStages in cross.go) it compiles, in each package without a
+// prebuild for the target, its addon with node-gyp rebuild --release
+// --arch=<cpu> (node-pre-gyp rebuild --target_arch=<cpu> for node-pre-gyp
+// packages) and the cross compilers the stage's CC/CXX/AR/LINK name, then
+// checks that every ELF file the compile wrote is for the target
+// (SLIM_TARGET_MACHINE) and that it wrote a .node; it logs the path each
+// package took (prebuilt, compiled with which compiler) and fails naming
+// each package whose compile failed or made code for another machine.
 //
 // With "run" first (run <pm> <script>) it runs the build script with the
 // package manager step 2 picks, after the sources are copied, and puts the

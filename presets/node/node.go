@@ -65,8 +65,10 @@ func (Preset) Bases() []string { return base.Names(base.All()) }
 // builder stages run on the target platform (like `npm ci` in a
 // Dockerfile). For another CPU (crossTarget) they run on the build
 // platform, without emulation: the production install picks the target's
-// prebuilt addons and runs no install script, and the node binary comes
-// from the target's image, read as data (cross.go). Errors are
+// prebuilt addons and runs no install script, addons without a prebuild
+// are compiled with Debian's cross toolchain for glibc targets (an error
+// for musl ones), and the node binary comes from the target's image, read
+// as data (cross.go). Errors are
 // *descriptor.Error at the key at fault (version, entrypoint, deps).
 func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	version := app.Version

@@ -281,7 +281,7 @@ func (b *build) stages() []llbgen.Stage {
 		stages = append(stages, llbgen.Stage{
 			Name: targetStage, Reason: "the builder image for the target, read as data (never run): its node binary and libraries, with the production trees",
 			Base: llbgen.Base{Image: b.builderImage()}, Where: llbgen.OnTarget,
-			Steps: []llbgen.Step{{Reason: "the production trees installed for the target on the build platform", Key: "deps",
+			Steps: []llbgen.Step{{Reason: "the production trees installed (and addons compiled) for the target on the build platform", Key: "deps",
 				Copy: &llbgen.Copy{From: trees, Src: []string{appDir + "/"}, Dest: appDir + "/", Exclude: b.targetExcludes()}}},
 		})
 	}
