@@ -1,6 +1,7 @@
 package presets
 
 import (
+	"fmt"
 	"path"
 	"strings"
 
@@ -58,7 +59,34 @@ type Closure struct {
 	// Have names the final image's base (llbgen "image:<ref>" or a stage):
 	// libraries it already has are left out. Empty for scratch.
 	Have string
+	// Stdlib, when set, brings the standard library's extension modules
+	// into the result (--stdlib-ext), with Trim only those something can
+	// import.
+	Stdlib *Stdlib
 }
+
+// Stdlib describes a Python standard library's extension modules for a
+// Closure: with trimming, the modules nothing imports (from the app's
+// sources, the Trees, the interpreter's start and the stdlib's own import
+// graph: elfdeps.PlanStdlib) stay out of the image, and so do the shared
+// libraries only they load.
+type Stdlib struct {
+	// Dynload is the lib-dynload directory in From; Dest is where the
+	// image has it (the final stage copies the rest of the interpreter's
+	// tree without it).
+	Dynload, Dest string
+	// Graph is the stdlib's import graph in From (JSON).
+	Graph string
+	// Sources are the app's sources (a stage and a directory in it),
+	// mounted read-only: their imports count.
+	Sources []llbgen.Mount
+	// Roots are modules that stay reachable whatever imports them (the
+	// entrypoint's -m module).
+	Roots []string
+}
+
+// sourcesDir is where Closure.Stage mounts Stdlib.Sources (numbered).
+const sourcesDir = "/sources"
 
 // Stage returns the build-platform stage that runs `slimfront closure` over
 // c.From for t's target platform. It replaces the ldd step: the ELF dynamic
@@ -102,6 +130,21 @@ func (c Closure) Stage(t Target) llbgen.Stage {
 	if c.Sourceless && len(c.Trees) > 0 {
 		argv = append(argv, "--sourceless")
 		reason += "; [run] sourceless: a module's .py stays out where its .pyc is beside it"
+	}
+	if s := c.Stdlib; s != nil {
+		argv = append(argv, "--stdlib-ext", s.Dynload+"="+s.Dest)
+		if c.Trim && len(c.Trees) > 0 {
+			argv = append(argv, "--stdlib-graph", s.Graph)
+			for i, m := range s.Sources {
+				dir := fmt.Sprintf("%s/%d", sourcesDir, i)
+				argv = append(argv, "--sources", dir)
+				mounts = append(mounts, llbgen.Mount{Target: dir, From: m.From, Source: m.Source})
+			}
+			for _, r := range s.Roots {
+				argv = append(argv, "--stdlib-root", r)
+			}
+			reason += "; the standard library's extension modules nothing imports (from the app's sources, the dependencies, the interpreter's start and the stdlib's own imports) stay out, with the libraries only they load"
+		}
 	}
 	if c.Have != "" {
 		argv = append(argv, "--have", "/base")
@@ -252,7 +295,7 @@ func Trimming(plan llbgen.Plan) []TrimPlan {
 				continue
 			}
 			tp := TrimPlan{Stage: s.Name}
-			maps := true
+			maps, stdlib := true, false
 			argv := st.Run.Argv
 			for i := 2; i < len(argv); i++ {
 				switch argv[i] {
@@ -270,6 +313,8 @@ func Trimming(plan llbgen.Plan) []TrimPlan {
 					tp.On = true
 				case "--keep-source-maps":
 					maps = false
+				case "--stdlib-graph":
+					stdlib = true
 				}
 			}
 			if len(tp.Trees) == 0 {
@@ -277,6 +322,9 @@ func Trimming(plan llbgen.Plan) []TrimPlan {
 			}
 			if tp.On {
 				tp.Kinds = trimKinds(lang, maps)
+				if stdlib {
+					tp.Kinds = append(tp.Kinds, "standard-library extension modules nothing imports, with the libraries only they load")
+				}
 			}
 			out = append(out, tp)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -63,7 +64,14 @@ type closureSummary struct {
 // $SOURCE_DATE_EPOCH when set, else the files'), so scanners list them;
 // packages the --have base already records are left to it. With --sourceless
 // every X.py of a --tree that has X.pyc beside it stays out of the copy
-// ([run] sourceless), counted under "sourceless". It prints one JSON line
+// ([run] sourceless), counted under "sourceless". With --stdlib-ext
+// DIR=DEST the standard library's extension modules at DIR (lib-dynload
+// under the rootfs) are copied to DEST in OUTDIR and their libraries
+// resolved; with --trim and --stdlib-graph only those something can import
+// (elfdeps.PlanStdlib: from the --tree and --sources files' imports, the
+// interpreter's start, --stdlib-root and --keep modules, through the graph),
+// the others and the libraries only they load reported under "trimmed" as
+// kind "stdlib-extensions". It prints one JSON line
 // (files, bytes, links, foreign and dropped files and bytes, trimmed, sourceless, records) and returns 0,
 // or prints the problems on stderr and returns 1 (2 for usage errors).
 func runClosure(args []string, stdout, stderr io.Writer) int {
@@ -79,12 +87,16 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 	trim := fs.Bool("trim", false, "leave out of the --tree copies what never runs in production: test suites, docs, examples, C headers, static libraries, stubs, TypeScript, source maps (elfdeps.PlanTrim)")
 	sourceless := fs.Bool("sourceless", false, "leave out of the --tree copies every X.py that has X.pyc beside it ([run] sourceless: Python imports the bytecode)")
 	keepMaps := fs.Bool("keep-source-maps", false, "with --trim, keep node_modules' source maps (the app runs node --enable-source-maps)")
-	var skip, trees, keep multiFlag
+	stdlibExt := fs.String("stdlib-ext", "", "DIR=DEST: the stdlib's extension modules (lib-dynload) at DIR in --root, copied to the image directory DEST; with --trim and --stdlib-graph only those something can import (elfdeps.PlanStdlib)")
+	stdlibGraph := fs.String("stdlib-graph", "", "with --stdlib-ext and --trim, the stdlib's import graph in --root (JSON, written by the rootfs script)")
+	var skip, trees, keep, sources, roots multiFlag
+	fs.Var(&sources, "sources", "with --stdlib-graph, a host directory of the app's sources whose imports count (repeatable)")
+	fs.Var(&roots, "stdlib-root", "with --stdlib-graph, a module that stays reachable, e.g. the entrypoint's -m module (repeatable; --keep entries count too)")
 	fs.Var(&keep, "keep", "with --trim, a path relative to site-packages or node_modules that stays, e.g. pandas/tests (repeatable)")
 	fs.Var(&skip, "skip", "image directory whose libraries reach the image another way (repeatable)")
 	fs.Var(&trees, "tree", "dependency tree (image directory) resolved and copied whole without its foreign prebuilds (repeatable)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: slimfront closure --root DIR --platform OS/ARCH --out OUTDIR [--entries] [--drop-foreign] [--records] [--have BASEROOT] [--skip DIR]... [--tree DIR]... [--trim [--keep PATH]... [--keep-source-maps]] [--sourceless] [ENTRY...]")
+		fmt.Fprintln(stderr, "usage: slimfront closure --root DIR --platform OS/ARCH --out OUTDIR [--entries] [--drop-foreign] [--records] [--have BASEROOT] [--skip DIR]... [--tree DIR]... [--trim [--keep PATH]... [--keep-source-maps]] [--sourceless] [--stdlib-ext DIR=DEST [--stdlib-graph FILE [--sources DIR]... [--stdlib-root MOD]...]] [ENTRY...]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -104,6 +116,24 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	all := append(append([]string{}, fs.Args()...), trees...)
+	var std *elfdeps.StdlibPlan
+	dyn, dest, _ := strings.Cut(*stdlibExt, "=")
+	if *stdlibExt != "" {
+		if dest == "" {
+			fs.Usage()
+			return 2
+		}
+		if *trim && *stdlibGraph != "" {
+			std, err = elfdeps.PlanStdlib(root, elfdeps.StdlibOptions{Graph: *stdlibGraph, Dynload: dyn, Trees: trees, Sources: sources, Roots: append(append([]string{}, roots...), keep...)})
+		} else {
+			std, err = elfdeps.AllStdlib(root, dyn)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "slimfront closure: --stdlib-ext: %v\n", err)
+			return 1
+		}
+		all = append(all, std.Kept...)
+	}
 	c, err := elfdeps.Resolve(root, all, elfdeps.Options{Platform: p})
 	var ee *elfdeps.Error
 	if errors.As(err, &ee) {
@@ -139,6 +169,18 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	sum := closureSummary{Platform: p.String(), CopyStats: st}
+	if std != nil {
+		n, b, err := elfdeps.CopyStdlib(root, std.Kept, dyn, dest, *out)
+		if err == nil && o.Trim != nil {
+			err = reportStdlib(root, std, c, all, o, p)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "slimfront closure: --stdlib-ext: %v\n", err)
+			return 1
+		}
+		sum.Files += n
+		sum.Bytes += b
+	}
 	if *records {
 		held := o.Held(c)
 		for _, e := range fs.Args() {
@@ -162,6 +204,64 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 	line, _ := json.Marshal(sum)
 	fmt.Fprintf(stdout, "%s\n", line)
 	return 0
+}
+
+// reportStdlib adds to o.Trim's report the extension modules std drops and
+// the libraries only they load: those the closure of all plus the dropped
+// modules holds beyond c (resolved for the platform p), with their bytes
+// under the kind "stdlib-extensions" and the package "stdlib". When std
+// keeps everything for a reason other than trimming being off, the reason
+// is among the report's kept entries.
+func reportStdlib(root *elfdeps.Root, std *elfdeps.StdlibPlan, c *elfdeps.Closure, all []string, o elfdeps.CopyOptions, p elfdeps.Platform) error {
+	r := &o.Trim.Report
+	if std.Everything != "" {
+		r.Kept = append(r.Kept, "stdlib extension modules: all, "+std.Everything)
+		return nil
+	}
+	if len(std.Dropped) == 0 {
+		return nil
+	}
+	full, err := elfdeps.Resolve(root, append(append([]string{}, all...), std.Dropped...), elfdeps.Options{Platform: p})
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, f := range o.Held(c) {
+		have[f] = true
+	}
+	add := func(f string) error {
+		fi, _, err := root.Stat(f)
+		if err != nil {
+			return err
+		}
+		r.Files++
+		r.Bytes += fi.Size()
+		if r.Kinds == nil {
+			r.Kinds = map[string]int64{}
+		}
+		if r.Packages == nil {
+			r.Packages = map[string]int64{}
+		}
+		r.Kinds["stdlib-extensions"] += fi.Size()
+		r.Packages["stdlib"] += fi.Size()
+		return nil
+	}
+	for _, f := range std.Dropped {
+		if err := add(f); err != nil {
+			return err
+		}
+		mod, _, _ := strings.Cut(path.Base(f), ".")
+		r.Stdlib = append(r.Stdlib, mod)
+	}
+	for _, f := range o.Held(full) {
+		if !have[f] {
+			if err := add(f); err != nil {
+				return err
+			}
+			r.Stdlib = append(r.Stdlib, path.Base(f))
+		}
+	}
+	return nil
 }
 
 // runStartCheck implements

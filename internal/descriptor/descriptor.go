@@ -77,7 +77,9 @@ type Run struct {
 	// the app directory stays owned by root.
 	Writable []string
 	// Keep are paths relative to site-packages or node_modules
-	// ("pandas/tests") that trimming leaves in the image.
+	// ("pandas/tests") that trimming leaves in the image; on Python's
+	// scratch image a standard-library module name ("sqlite3") also keeps
+	// the extension modules it imports (elfdeps.PlanStdlib).
 	Keep []string
 	// NoTrim is [run] trim = false: the dependency trees reach the image
 	// with their tests, docs and build-only files (trimming is on by

@@ -25,7 +25,7 @@ type TrimOptions struct {
 
 // TrimReport says what PlanTrim removes: files and bytes in all, bytes per
 // kind ("tests", "docs", "examples", "headers", "static-libs", "stubs", "sources",
-// "typescript", "sourcemaps") and per package (the Python distribution's
+// "typescript", "sourcemaps", and "stdlib-extensions" from PlanStdlib) and per package (the Python distribution's
 // name, or the npm package's path under node_modules, "@scope/name"), and
 // why candidate directories were kept (Kept, "pandas/foo/tests: imported by
 // pandas/foo/x.py", at most maxKept entries, sorted).
@@ -37,6 +37,10 @@ type TrimReport struct {
 	Kinds    map[string]int64 `json:"kinds,omitempty"`
 	Packages map[string]int64 `json:"packages,omitempty"`
 	Kept     []string         `json:"kept,omitempty"`
+	// Stdlib are the standard library's extension modules nothing can
+	// import and the shared libraries only they load, left out of the
+	// image (PlanStdlib): kind "stdlib-extensions", package "stdlib".
+	Stdlib []string `json:"stdlib,omitempty"`
 }
 
 // maxKept bounds TrimReport.Kept so the closure's JSON line stays short.
@@ -490,13 +494,24 @@ var (
 	pyFromRE   = regexp.MustCompile(`(?m)^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)`)
 )
 
+// pyCallRE matches importlib.import_module and __import__ calls with a
+// literal name (relative names are left to the statements' resolution).
+var pyCallRE = regexp.MustCompile(`\b(?:import_module|__import__)\(\s*['"]([\w.]+)['"]`)
+
 // pyImports returns the dotted modules the Python source src (at rel, a
 // path relative to site-packages) imports by statement: `import a.b` gives
 // a.b, `from a import b` gives a and a.b, relative imports are resolved
-// against rel's package.
+// against rel's package; statements after `;` or a block's `:` on one
+// line (`try: import a`) count too, and so do importlib.import_module("a")
+// and __import__("a") calls with a literal name.
 func pyImports(rel, src string) []string {
-	src = importLines(src)
 	var out []string
+	if strings.Contains(src, "import_module(") || strings.Contains(src, "__import__(") {
+		for _, m := range pyCallRE.FindAllStringSubmatch(src, -1) {
+			out = append(out, m[1])
+		}
+	}
+	src = importLines(src)
 	for _, m := range pyImportRE.FindAllStringSubmatch(src, -1) {
 		for _, part := range strings.Split(m[1], ",") {
 			if f := strings.Fields(part); len(f) > 0 {
@@ -531,7 +546,8 @@ func pyImports(rel, src string) []string {
 }
 
 // importLines returns the lines of src that start (after blanks) with
-// "import" or "from", each with the lines up to its closing parenthesis
+// "import" or "from", and the rest of a line from a statement that starts
+// so after a `;` or `:`, each with the lines up to its closing parenthesis
 // when it opens one: all the regular expressions of pyImports can match,
 // in a fraction of the text (they are most of PlanTrim's time).
 func importLines(src string) string {
@@ -540,15 +556,30 @@ func importLines(src string) string {
 	for len(src) > 0 {
 		line, rest, _ := strings.Cut(src, "\n")
 		src = rest
-		t := strings.TrimLeft(line, " \t")
-		if open || strings.HasPrefix(t, "import") || strings.HasPrefix(t, "from") {
+		if open {
 			b.WriteString(line)
 			b.WriteByte('\n')
-			if !open {
-				open = strings.Contains(line, "(") && !strings.Contains(line[strings.Index(line, "("):], ")")
-			} else if strings.Contains(line, ")") {
-				open = false
+			open = !strings.Contains(line, ")")
+			continue
+		}
+		// the line, and what follows each `;` or `:` on it: a statement
+		// after another (`import a; import b`) or after a block's colon
+		// (`try: import a`)
+		for seg := line; ; {
+			t := strings.TrimLeft(seg, " \t")
+			if strings.HasPrefix(t, "import") || strings.HasPrefix(t, "from") {
+				b.WriteString(seg)
+				b.WriteByte('\n')
+				if i := strings.Index(t, "("); i >= 0 && !strings.Contains(t[i:], ")") {
+					open = true
+					break
+				}
 			}
+			i := strings.IndexAny(seg, ";:")
+			if i < 0 {
+				break
+			}
+			seg = seg[i+1:]
 		}
 	}
 	return b.String()

@@ -99,6 +99,9 @@ func (r TrimReport) Summary(top int, human func(int64) string) []string {
 	out := []string{fmt.Sprintf("trimmed %s in %d files%s (what never runs in production; [run] keep = [...] keeps a path, [run] trim = false turns it off)", human(r.Bytes), r.Files, where)}
 	out = append(out, "  per kind:    "+byteList(r.Kinds, 0, human))
 	out = append(out, "  per package: "+byteList(r.Packages, top, human))
+	if len(r.Stdlib) > 0 {
+		out = append(out, "  stdlib:      "+strings.Join(r.Stdlib, ", ")+" (extension modules nothing imports, with the libraries only they load; [run] keep = [\"sqlite3\"] keeps a module)")
+	}
 	for _, k := range r.Kept {
 		out = append(out, "  kept "+k)
 	}

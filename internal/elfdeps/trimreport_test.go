@@ -87,4 +87,11 @@ func TestTrimReportSummary(t *testing.T) {
 	if got := (TrimReport{Trees: []string{"/app"}}).Summary(2, h); len(got) != 1 || !strings.HasPrefix(got[0], "trimmed: nothing from /app") {
 		t.Errorf("empty report: %q", got)
 	}
+	// the standard library's extension modules nothing imports
+	r = TrimReport{Trees: []string{"/opt/venv"}, Files: 2, Bytes: 30, Kinds: map[string]int64{"stdlib-extensions": 30},
+		Packages: map[string]int64{"stdlib": 30}, Stdlib: []string{"_sqlite3", "libsqlite3.so.0.8.6"}}
+	got = r.Summary(2, h)
+	if len(got) != 4 || got[3] != `  stdlib:      _sqlite3, libsqlite3.so.0.8.6 (extension modules nothing imports, with the libraries only they load; [run] keep = ["sqlite3"] keeps a module)` {
+		t.Errorf("stdlib line: %q", got)
+	}
 }
