@@ -106,7 +106,7 @@ func TestPlanSaysWhatIsTrimmed(t *testing.T) {
 		want, not  []string
 	}{
 		{"python", "language = \"python\"\nentrypoint = \"app.py\"\ndeps = [\"requirements.txt\"]\npreset = \"scratch\"\n[run]\nkeep = [\"pandas/tests\"]\n",
-			[]string{"trim /opt/venv (stage ", "test suites, docs and examples inside installed distributions, C headers, static libraries, .pyi stubs, C and Cython sources\n", "  [run] keep: pandas/tests\n", elfdeps.TrimReportPath},
+			[]string{"trim /opt/venv (stage ", "test suites, docs and examples inside installed distributions, C headers, static libraries, .pyi stubs, C and Cython sources, standard-library extension modules nothing imports, with the libraries only they load\n", "  [run] keep: pandas/tests\n", elfdeps.TrimReportPath},
 			[]string{"TypeScript"}},
 		{"node", "language = \"node\"\nentrypoint = \"server.js\"\ndeps = [\"package.json\", \"package-lock.json\"]\n",
 			[]string{"trim /app (stage ", "TypeScript sources and declarations, source maps, readmes and changelogs\n"},

@@ -92,8 +92,8 @@ func TestPlanStdlibFollowsImportsWhereverTheyAre(t *testing.T) {
 		"/opt/venv/lib/python3.13/site-packages/lib/a.py": "def f():\n    import shelve  # reaches dbm, whose package reaches sqlite3\n",
 		"/opt/venv/lib/python3.13/site-packages/lib/b.py": "try: import asyncio\nexcept ImportError: pass\nx = 1; from xml.sax import saxutils\n",
 		"/opt/venv/lib/python3.13/site-packages/lib/c.py": "import importlib\nm = importlib.import_module(\"zoneinfo\")\n",
-		"/opt/venv/bin/tool": "#!/opt/venv/bin/python\nfrom queue import Queue\n",
-		"/opt/venv/lib/python3.13/site-packages/x.pth":     "import os; __import__('uuid')\n",
+		"/opt/venv/bin/tool":                              "#!/opt/venv/bin/python\nfrom queue import Queue\n",
+		"/opt/venv/lib/python3.13/site-packages/x.pth":    "import os; __import__('uuid')\n",
 	})
 	p, err := PlanStdlib(root, StdlibOptions{Graph: "/slimfront/stdlib-imports.json", Dynload: dynload, Trees: []string{"/opt/venv"}})
 	if err != nil {
@@ -169,8 +169,8 @@ func TestPlanStdlibKeepsEverythingWhenUnsure(t *testing.T) {
 
 func TestPlanStdlibReadsBytecodeWithoutSource(t *testing.T) {
 	root := stdlibRoot(t, testGraph, testMods, nil, map[string]string{
-		"/opt/venv/lib/python3.13/site-packages/onlypyc/mod.pyc":                          "\x00\x00\xe3zsqlite3\xda",
-		"/opt/venv/lib/python3.13/site-packages/withsrc/mod.py":                           "x = 1\n",
+		"/opt/venv/lib/python3.13/site-packages/onlypyc/mod.pyc":                         "\x00\x00\xe3zsqlite3\xda",
+		"/opt/venv/lib/python3.13/site-packages/withsrc/mod.py":                          "x = 1\n",
 		"/opt/venv/lib/python3.13/site-packages/withsrc/__pycache__/mod.cpython-313.pyc": "\x00asyncio\x00",
 	})
 	p, err := PlanStdlib(root, StdlibOptions{Graph: "/slimfront/stdlib-imports.json", Dynload: dynload, Trees: []string{"/opt/venv"}})

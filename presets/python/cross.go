@@ -397,6 +397,8 @@ func (c *crossTarget) targetStage(venvFrom, rootfsStage string) llbgen.Stage {
 		st.Steps = append(st.Steps,
 			llbgen.Step{Reason: "the scratch image's system files, whose extension modules the closure resolves",
 				Copy: &llbgen.Copy{From: rootfsStage, Src: []string{rootfs}, Dest: rootfs}},
+			llbgen.Step{Reason: "the stdlib's import graph, from which the closure decides which extension modules something imports",
+				Copy: &llbgen.Copy{From: rootfsStage, Src: []string{stdlibGraph}, Dest: stdlibGraph}},
 			llbgen.Step{Reason: "the image's package records as a dpkg database, for the closure's records",
 				Copy: &llbgen.Copy{From: rootfsStage, Src: []string{crossDpkg + "/"}, Dest: "/var/lib/dpkg/"}})
 	}
@@ -488,7 +490,7 @@ with open(os.path.join(out, "status"), "w") as f:
 // the build platform from its files, the target stage (that image plus the
 // venv, and the rootfs) which the closure reads, the closure, and the
 // final stage, which only copies.
-func (c *crossTarget) finalStages(app *descriptor.App, t presets.Target, fl flavor, uid, gid int) ([]llbgen.Stage, llbgen.Stage) {
+func (c *crossTarget) finalStages(app *descriptor.App, t presets.Target, fl flavor, std *presets.Stdlib, uid, gid int) ([]llbgen.Stage, llbgen.Stage) {
 	if base.Base(app.Preset) == base.Distroless {
 		runtime := c.runtimeStage(true)
 		target := c.targetStage(strippedStage, "")
@@ -501,6 +503,6 @@ func (c *crossTarget) finalStages(app *descriptor.App, t presets.Target, fl flav
 	rs := c.rootfs(fl)
 	target := c.targetStage(strippedStage, rs.Name)
 	libs := presets.Closure{Name: "libs", From: target.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Sourceless: app.Run.Sourceless,
-		Entries: []string{fl.python, rootfs + "/usr/lib/python" + fl.version + "/lib-dynload"}}.Stage(t)
-	return []llbgen.Stage{runtime, rs, target, libs}, scratchStage(rs.Name, libs.Name, uid, gid)
+		Entries: []string{fl.python}, Stdlib: std}.Stage(t)
+	return []llbgen.Stage{runtime, rs, target, libs}, scratchStage(rs.Name, libs.Name, std, uid, gid)
 }

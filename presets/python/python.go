@@ -171,7 +171,7 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 	bs := base.Base(app.Preset)
 	if cx != nil { // another CPU: cross.go's target-platform stages only copy
 		var more []llbgen.Stage
-		more, final = cx.finalStages(app, t, fl, uid, gid)
+		more, final = cx.finalStages(app, t, fl, stdlibFor(fl, rootfs+"/usr/lib/python"+fl.version+"/lib-dynload", src.Name, proj, ep), uid, gid)
 		plan.Stages = append(plan.Stages, more...)
 		bs = ""
 	}
@@ -184,12 +184,13 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 			// and tzdata; the interpreter tree and what it loads beyond
 			// that come from the official image.
 			rs := rootfsStage(fl, false)
+			std := stdlibFor(fl, rootfs+fl.stdlib()+"/lib-dynload", src.Name, proj, ep)
 			libs := presets.Closure{Name: "libs", From: rs.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Sourceless: app.Run.Sourceless,
-				Entries: []string{fl.python, rootfs + fl.stdlib() + "/lib-dynload"}, Have: runtime.Name}.Stage(t)
+				Entries: []string{fl.python}, Have: runtime.Name, Stdlib: std}.Stage(t)
 			plan.Stages = append(plan.Stages, runtime, rs, libs)
 			final = llbgen.Stage{Name: "final", Reason: fmt.Sprintf("distroless cc: glibc, OpenSSL, CA certificates, tzdata, no shell; plus Python %s from python:%s-slim-trixie at the builder's path%s", fl.version, fl.version, fl.sourceNote()),
 				Base: llbgen.Base{Image: fl.final}, Steps: []llbgen.Step{
-					{Reason: "the interpreter and its trimmed stdlib (libpython comes with the closure)", Copy: &llbgen.Copy{From: rs.Name, Src: []string{rootfs + "/"}, Dest: "/"}},
+					{Reason: "the interpreter and its trimmed stdlib (libpython and the extension modules come with the closure)", Copy: &llbgen.Copy{From: rs.Name, Src: []string{rootfs + "/"}, Dest: "/", Exclude: dynloadExclude(std)}},
 					presets.CopyClosureTrees(libs.Name, venvWhat),
 				}}
 			break
@@ -223,10 +224,11 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 		final.Steps = append(final.Steps, presets.CopyClosureTrees(libs.Name, venvWhat))
 	case base.Scratch:
 		rs := rootfsStage(fl, true)
+		std := stdlibFor(fl, rootfs+fl.stdlib()+"/lib-dynload", src.Name, proj, ep)
 		libs := presets.Closure{Name: "libs", From: rs.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Sourceless: app.Run.Sourceless,
-			Entries: []string{fl.python, rootfs + fl.stdlib() + "/lib-dynload"}}.Stage(t)
+			Entries: []string{fl.python}, Stdlib: std}.Stage(t)
 		plan.Stages = append(plan.Stages, rs, libs)
-		final = scratchStage(rs.Name, libs.Name, uid, gid)
+		final = scratchStage(rs.Name, libs.Name, std, uid, gid)
 		final.Reason += fl.sourceNote()
 	}
 	final.Where = llbgen.OnTarget

@@ -2,6 +2,7 @@ package python
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -141,15 +142,28 @@ func TestScratchImageHasTheClosureStep(t *testing.T) {
 	p := h.Plan(t, presettest.WithBase(apps["falcon"], "scratch"))
 	libs := presettest.Stage(t, p, "libs")
 	argv := strings.Join(libs.Steps[0].Run.Argv, " ")
-	if !strings.Contains(argv, "closure ") || !strings.Contains(argv, " --tree "+venv+" ") || !strings.HasSuffix(argv, " /usr/bin/python3.13 "+rootfs+"/usr/lib/python3.13/lib-dynload") {
-		t.Errorf("no closure of the interpreter, lib-dynload and the venv: %s", argv)
+	if !strings.Contains(argv, "closure ") || !strings.Contains(argv, " --tree "+venv+" ") || !strings.HasSuffix(argv, " /usr/bin/python3.13") ||
+		!strings.Contains(argv, " --stdlib-ext "+rootfs+"/usr/lib/python3.13/lib-dynload=/usr/lib/python3.13/lib-dynload --stdlib-graph "+stdlibGraph+" --sources /sources/0 ") {
+		t.Errorf("no closure of the interpreter, the reachable extension modules of lib-dynload and the venv: %s", argv)
 	}
-	if m := libs.Steps[0].Run.Mounts; len(m) != 1 || m[0].From != "rootfs" {
-		t.Errorf("the closure reads the rootfs stage: %+v", m)
+	if m := libs.Steps[0].Run.Mounts; len(m) != 2 || m[0].From != "rootfs" || m[1] != (llbgen.Mount{Target: "/sources/0", From: "app", Source: appDir}) {
+		t.Errorf("the closure reads the rootfs stage and the app's sources: %+v", m)
 	}
 	final := presettest.Final(t, p)
 	if !final.Base.Scratch {
 		t.Errorf("final stage is not scratch")
+	}
+	// lib-dynload comes from the closure, not from /rootfs
+	for _, s := range final.Steps {
+		if c := s.Copy; c != nil && c.From == "rootfs" && !slices.Equal(c.Exclude, []string{"usr/lib/python3.13/lib-dynload"}) {
+			t.Errorf("the copy of /rootfs does not leave lib-dynload to the closure: %+v", c)
+		}
+	}
+	// [run] trim = false: every extension module, no reachability
+	p = h.Plan(t, presettest.WithBase(apps["falcon"], "scratch")+"[run]\ntrim = false\n")
+	argv = strings.Join(presettest.Stage(t, p, "libs").Steps[0].Run.Argv, " ")
+	if !strings.Contains(argv, " --stdlib-ext ") || strings.Contains(argv, "--stdlib-graph") || strings.Contains(argv, "--sources") {
+		t.Errorf("trim = false: %s", argv)
 	}
 }
 

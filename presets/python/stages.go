@@ -3,6 +3,7 @@ package python
 import (
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/slimfront/slimfront/internal/descriptor"
 	"github.com/slimfront/slimfront/llbgen"
@@ -373,7 +374,54 @@ var officialDrop = []string{"site-packages", "config-3.*", "lib-dynload/_tkinter
 // certificates and tzdata. Everything is sorted and dated 1980,
 // so the same inputs give the same bytes.
 const rootfsScript = `"""slimfront: assemble a scratch image's Python under ROOT."""
-import compileall, glob, os, py_compile, shutil, sys, zipfile
+import ast, compileall, glob, json, os, py_compile, shutil, subprocess, sys, zipfile
+
+GRAPH = "/slimfront/stdlib-imports.json"  # outside ROOT: read by slimfront closure --stdlib-graph
+
+
+def import_graph(stage):
+    """The stdlib's imports under stage (a copy of lib/pythonX.Y) by top-level name: {"tops": {top:
+    [top-level names its modules import]}, "startup": [top-level names loaded once this interpreter
+    has started (site, encodings, ...)]}. Read with ast: import and from-import statements anywhere
+    in a module (functions, try blocks, conditions), relative ones resolved against the module's
+    package, and importlib.import_module / __import__ calls with a literal name. A module that
+    does not parse imports "*" (everything). Top-level granularity is the package rule: reaching
+    any module of a package reaches all its modules (data-driven imports such as the encodings
+    search function, dbm's _names, xml.sax's parser list stay inside their package)."""
+    tops = {}
+    for dirpath, dirs, files in os.walk(stage):
+        dirs.sort()
+        for f in sorted(files):
+            if not f.endswith(".py"):
+                continue
+            rel = os.path.relpath(os.path.join(dirpath, f), stage)[:-3].split(os.sep)
+            pkg = rel[:-1]  # the package of rel (a module's directory; __init__ is its package's)
+            found = tops.setdefault(rel[0], set())
+            try:
+                with open(os.path.join(dirpath, f), "rb") as fh:
+                    tree = ast.parse(fh.read())
+            except (SyntaxError, ValueError):
+                found.add("*")
+                continue
+            for n in ast.walk(tree):
+                if isinstance(n, ast.Import):
+                    found.update(a.name.split(".")[0] for a in n.names)
+                elif isinstance(n, ast.ImportFrom):
+                    if n.level == 0:
+                        found.add(n.module.split(".")[0])
+                    elif n.level - 1 < len(pkg):
+                        found.add(pkg[0])
+                elif isinstance(n, ast.Call) and n.args and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str):
+                    fn = n.func
+                    name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", None)
+                    if name in ("import_module", "__import__") and n.args[0].value[:1] not in ("", "."):
+                        found.add(n.args[0].value.split(".")[0])
+    startup = subprocess.run([sys.executable, "-c", "import sys; print(' '.join(sorted(sys.modules)))"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    os.makedirs(os.path.dirname(GRAPH), exist_ok=True)
+    with open(GRAPH, "w") as fh:
+        json.dump({"tops": {t: sorted(v - {t}) for t, v in sorted(tops.items())},
+                   "startup": sorted({m.split(".")[0] for m in startup})}, fh, indent=0, sort_keys=True)
 
 
 def main():
@@ -408,6 +456,7 @@ def main():
             if os.path.islink(os.path.join(dirpath, f)):
                 os.remove(os.path.join(dirpath, f))  # Debian's links into /etc
 
+    import_graph(stage)
     ok = compileall.compile_dir(stage, quiet=1, legacy=True, workers=0, stripdir=stage, prependdir=zip_path,
                                 invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
     if not ok:
@@ -473,16 +522,46 @@ func rootfsStage(fl flavor, system bool) llbgen.Stage {
 	}
 }
 
+// stdlibGraph is where rootfsScript writes the stdlib's import graph
+// (GRAPH in the script), outside the rootfs: the closure reads it.
+const stdlibGraph = "/slimfront/stdlib-imports.json"
+
+// stdlibFor is the presets.Stdlib of a rootfs stage's closure: lib-dynload
+// under /rootfs (dynload), at the image's stdlib path, the graph
+// rootfsScript writes, the app's sources (the stage src's appDir, and the
+// project stage's files when proj is not "") and the modules the
+// entrypoint runs with -m.
+func stdlibFor(fl flavor, dynload, src, proj string, ep entry) *presets.Stdlib {
+	s := &presets.Stdlib{Dynload: dynload, Dest: fl.stdlib() + "/lib-dynload", Graph: stdlibGraph,
+		Sources: []llbgen.Mount{{From: src, Source: appDir}}}
+	if proj != "" {
+		s.Sources = append(s.Sources, llbgen.Mount{From: proj, Source: projRoot})
+	}
+	for i, a := range ep.argv {
+		if a == "-m" && i+1 < len(ep.argv) {
+			s.Roots = append(s.Roots, ep.argv[i+1])
+		}
+	}
+	return s
+}
+
+// dynloadExclude is the Copy exclude pattern (relative to /rootfs) that
+// leaves std's lib-dynload out of the copy of /rootfs: the closure brings
+// the modules that stay.
+func dynloadExclude(std *presets.Stdlib) []string {
+	return []string{strings.TrimPrefix(std.Dest, "/")}
+}
+
 // scratchStage is an empty image plus the system files assembled in the
 // stage from (interpreter, stdlib, CA bundle, tzdata), the venv and the
 // shared libraries collected by the closure stage libs (its Trees), the
 // account files of the non-root user and nsswitch.conf.
-func scratchStage(from, libs string, uid, gid int) llbgen.Stage {
+func scratchStage(from, libs string, std *presets.Stdlib, uid, gid int) llbgen.Stage {
 	return base.ScratchFinal{
 		Reason: "scratch: the interpreter, its libraries, the venv and the app; no shell",
 		System: []llbgen.Step{
-			{Reason: "interpreter, stdlib, CA certificates, tzdata", Copy: &llbgen.Copy{From: from, Src: []string{rootfs}, Dest: "/"}},
-			presets.CopyClosureTrees(libs, venvWhat+", compiled,"),
+			{Reason: "interpreter, stdlib, CA certificates, tzdata (the extension modules come with the closure)", Copy: &llbgen.Copy{From: from, Src: []string{rootfs}, Dest: "/", Exclude: dynloadExclude(std)}},
+			presets.CopyClosureTrees(libs, venvWhat+", compiled, and the stdlib's extension modules something imports,"),
 		},
 		Etc: []llbgen.Step{{Reason: "name lookups from /etc/hosts, then DNS", File: &llbgen.File{Path: "/etc/nsswitch.conf", Data: []byte("hosts: files dns\n"), Mode: 0o644}}},
 	}.Stage(uid, gid)

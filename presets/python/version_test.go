@@ -53,7 +53,7 @@ func TestOfficialImageFlavor(t *testing.T) {
 	// the official tree's stdlib is under /usr/local, the closure reads its lib-dynload there
 	p := h.Plan(t, presettest.WithBase(apps["flask"], "scratch")+"version = \"3.14\"\n")
 	argv := strings.Join(presettest.Stage(t, p, "libs").Steps[0].Run.Argv, " ")
-	if !strings.HasSuffix(argv, " /usr/local/bin/python3.14 "+rootfs+"/usr/local/lib/python3.14/lib-dynload") {
+	if !strings.HasSuffix(argv, " /usr/local/bin/python3.14") || !strings.Contains(argv, " --stdlib-ext "+rootfs+"/usr/local/lib/python3.14/lib-dynload=/usr/local/lib/python3.14/lib-dynload ") {
 		t.Errorf("closure entries: %s", argv)
 	}
 	rs := strings.Join(presettest.Stage(t, p, "rootfs").Steps[1].Run.Argv, " ")
