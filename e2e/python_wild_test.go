@@ -60,6 +60,11 @@ func TestDjangoCollectstaticAtBuildTime(t *testing.T) {
 					t.Errorf("image lacks %s, which collectstatic writes", f)
 				}
 			}
+			// Django's sqlite3 backend (the settings' database) imports
+			// sqlite3: its extension module and library stay on scratch
+			if preset == "scratch" && (!hasModule(im, "_sqlite3") || !hasLib(im, "libsqlite3.so")) {
+				t.Errorf("scratch image lacks _sqlite3 (%v) or libsqlite3 (%v), which Django's sqlite3 backend loads", hasModule(im, "_sqlite3"), hasLib(im, "libsqlite3.so"))
+			}
 			if t.Failed() {
 				return
 			}
