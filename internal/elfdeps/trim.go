@@ -79,7 +79,8 @@ func (t *Trim) dropsDir(img string) bool { return t != nil && t.Dirs[img] }
 //     [run] keep is for); C headers (*.h, *.hpp, *.hh), static libraries
 //     (*.a), type stubs (*.pyi) and the C, C++ and Cython sources
 //     extension modules are compiled from (*.c, *.cc, *.cpp, *.cxx, *.pyx,
-//     *.pxd, *.pxi: kind "sources"), which the interpreter never reads.
+//     *.pxd, *.pxi: kind "sources"), which the interpreter never reads,
+//     and pytest's conftest.py files with their bytecode (kind "tests").
 //     *.dist-info directories stay (importlib.metadata and scanners read
 //     them), and so do files outside the distributions' packages; then
 //     private extension modules whose name no file left mentions (kind
@@ -248,6 +249,17 @@ var pyFileKinds = map[string]string{".h": "headers", ".hpp": "headers", ".hh": "
 	// what runs (Cython reads .pxd/.pxi only when compiling a cimport)
 	".c": "sources", ".cc": "sources", ".cpp": "sources", ".cxx": "sources", ".pyx": "sources", ".pxd": "sources", ".pxi": "sources"}
 
+// isConftest reports whether the image path img is a pytest conftest.py
+// or its bytecode (__pycache__/conftest.<tag>.pyc, or conftest.pyc beside
+// it): pytest loads these plugin files when it collects tests
+// (https://docs.pytest.org/en/stable/reference/fixtures.html#conftest-py);
+// nothing imports them in production.
+func isConftest(img string) bool {
+	dir, name := path.Split(img)
+	return name == "conftest.py" || name == "conftest.pyc" ||
+		path.Base(dir) == "__pycache__" && strings.HasPrefix(name, "conftest.") && strings.HasSuffix(name, ".pyc")
+}
+
 // python plans the trim of the site-packages directory sp.
 func (t *Trim) python(root *Root, sp string, o TrimOptions) error {
 	ents, err := os.ReadDir(root.HostPath(sp))
@@ -358,7 +370,11 @@ func (t *Trim) pyPackage(root *Root, sp, top, dist string, o TrimOptions) error 
 		if strings.HasSuffix(d.Name(), ".py") && d.Name() != "conftest.py" {
 			files = append(files, img)
 		}
-		if k, ok := pyFileKinds[path.Ext(d.Name())]; ok {
+		k, ok := pyFileKinds[path.Ext(d.Name())]
+		if isConftest(img) {
+			k, ok = "tests", true
+		}
+		if ok {
 			fi, err := d.Info()
 			if err != nil {
 				return err
