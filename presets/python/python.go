@@ -171,7 +171,7 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 	bs := base.Base(app.Preset)
 	if cx != nil { // another CPU: cross.go's target-platform stages only copy
 		var more []llbgen.Stage
-		more, final = cx.finalStages(app, t, fl, stdlibFor(fl, rootfs+"/usr/lib/python"+fl.version+"/lib-dynload", src.Name, proj, ep), uid, gid)
+		more, final = cx.finalStages(app, t, fl, stdlibFor(app, fl, rootfs+"/usr/lib/python"+fl.version+"/lib-dynload", src.Name, proj, ep), uid, gid)
 		plan.Stages = append(plan.Stages, more...)
 		bs = ""
 	}
@@ -184,7 +184,7 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 			// and tzdata; the interpreter tree and what it loads beyond
 			// that come from the official image.
 			rs := rootfsStage(fl, false)
-			std := stdlibFor(fl, rootfs+fl.stdlib()+"/lib-dynload", src.Name, proj, ep)
+			std := stdlibFor(app, fl, rootfs+fl.stdlib()+"/lib-dynload", src.Name, proj, ep)
 			libs := presets.Closure{Name: "libs", From: rs.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Sourceless: app.Run.Sourceless,
 				Entries: []string{fl.python}, Have: runtime.Name, Stdlib: std}.Stage(t)
 			plan.Stages = append(plan.Stages, runtime, rs, libs)
@@ -224,7 +224,7 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 		final.Steps = append(final.Steps, presets.CopyClosureTrees(libs.Name, venvWhat))
 	case base.Scratch:
 		rs := rootfsStage(fl, true)
-		std := stdlibFor(fl, rootfs+fl.stdlib()+"/lib-dynload", src.Name, proj, ep)
+		std := stdlibFor(app, fl, rootfs+fl.stdlib()+"/lib-dynload", src.Name, proj, ep)
 		libs := presets.Closure{Name: "libs", From: rs.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Sourceless: app.Run.Sourceless,
 			Entries: []string{fl.python}, Stdlib: std}.Stage(t)
 		plan.Stages = append(plan.Stages, rs, libs)

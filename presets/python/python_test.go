@@ -278,3 +278,14 @@ func stepText(s llbgen.Step) string {
 	}
 	return llbgen.Describe(s)
 }
+
+// The closure's stdlib roots: the entrypoint's and [env]'s words that
+// could name a module (the closure ignores those that are not stdlib
+// modules), not paths.
+func TestStdlibRootsFromEntrypointAndEnv(t *testing.T) {
+	p := h.Plan(t, presettest.WithBase(apps["falcon"], "scratch")+"[env]\nPYTHONWARNINGS = \"ignore::DeprecationWarning:decimal\"\n")
+	argv := strings.Join(presettest.Stage(t, p, "libs").Steps[0].Run.Argv, " ")
+	if !strings.Contains(argv, " --stdlib-root decimal ") || strings.Contains(argv, "--stdlib-root /") {
+		t.Errorf("stdlib roots: %s", argv)
+	}
+}

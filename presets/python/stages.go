@@ -3,6 +3,7 @@ package python
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/slimfront/slimfront/internal/descriptor"
@@ -529,17 +530,25 @@ const stdlibGraph = "/slimfront/stdlib-imports.json"
 // stdlibFor is the presets.Stdlib of a rootfs stage's closure: lib-dynload
 // under /rootfs (dynload), at the image's stdlib path, the graph
 // rootfsScript writes, the app's sources (the stage src's appDir, and the
-// project stage's files when proj is not "") and the modules the
-// entrypoint runs with -m.
-func stdlibFor(fl flavor, dynload, src, proj string, ep entry) *presets.Stdlib {
+// project stage's files when proj is not "") and as roots every word of
+// the entrypoint and of the [env] values that could name a module (`-m
+// http.server`, PYTHONWARNINGS' categories): the closure ignores those
+// that are not stdlib modules.
+func stdlibFor(app *descriptor.App, fl flavor, dynload, src, proj string, ep entry) *presets.Stdlib {
 	s := &presets.Stdlib{Dynload: dynload, Dest: fl.stdlib() + "/lib-dynload", Graph: stdlibGraph,
 		Sources: []llbgen.Mount{{From: src, Source: appDir}}}
 	if proj != "" {
 		s.Sources = append(s.Sources, llbgen.Mount{From: proj, Source: projRoot})
 	}
-	for i, a := range ep.argv {
-		if a == "-m" && i+1 < len(ep.argv) {
-			s.Roots = append(s.Roots, ep.argv[i+1])
+	seen := map[string]bool{}
+	words := slices.Clone(ep.argv)
+	for _, kv := range app.Env {
+		words = append(words, strings.FieldsFunc(kv.Value, func(r rune) bool { return strings.ContainsRune(" ,:;=", r) })...)
+	}
+	for _, w := range words {
+		if moduleRE.MatchString(w) && !seen[w] {
+			seen[w] = true
+			s.Roots = append(s.Roots, w)
 		}
 	}
 	return s
