@@ -470,7 +470,7 @@ function compileAddons() {
     }
     if (wrong.length) failed.push(n.id + ' (' + rel + '): ' + how + ' wrote ELF files for another machine than ' + mname(machine) + ': ' + wrong.join(', '));
     else if (!built.length) failed.push(n.id + ' (' + rel + '): ' + how + ' succeeded but wrote no ' + mname(machine) + ' .node file');
-    else say(n.id + ': compiled for ' + targetName() + ' with ' + crossCXX + ' (' + how + '): ' + built.join(', '));
+    else say(n.id + ': compiled for ' + targetName() + ' with ' + crossCXX + ' (' + how + '): ' + (built.filter((f) => !f.includes('obj.target/')).join(', ') || built.join(', ')));
   }
   if (failed.length) {
     fail('deps: cross-compiling native addons for ' + targetName() + ' (' + target.libc + ') with ' + crossCXX + ' failed for: ' + failed.join('; ') +
