@@ -36,8 +36,9 @@ var trimGoals = map[string]int64{"python-flask": 33e6, "python-pandas": 130e6}
 // Trim is the measurement of one app on trimPreset.
 type Trim struct {
 	App, Language string
-	// On and Off are the trimmed and untrimmed builds.
-	On, Off TrimBuild
+	// On and Off are the trimmed and untrimmed builds; Sourceless (Python
+	// only) is the trimmed build with `[run] sourceless = true`.
+	On, Off, Sourceless TrimBuild
 	// Report is what the trimmed image's report says was removed.
 	Report elfdeps.TrimReport
 	Err    string
@@ -74,7 +75,11 @@ func trimRuns(apps []*App) []*Trim {
 
 // withoutTrim appends `[run] trim = false` to the descriptor in src (into
 // its [run] table when it has one).
-func withoutTrim(src string) error {
+func withoutTrim(src string) error { return addRunKey(src, "trim = false") }
+
+// addRunKey adds the line kv to the [run] table of the descriptor in src
+// (a new [run] table at the end when it has none).
+func addRunKey(src, kv string) error {
 	p := filepath.Join(src, "slim.toml")
 	b, err := os.ReadFile(p)
 	if err != nil {
@@ -82,9 +87,9 @@ func withoutTrim(src string) error {
 	}
 	s := string(b)
 	if regexp.MustCompile(`(?m)^\[run\][ \t]*$`).MatchString(s) {
-		s = regexp.MustCompile(`(?m)^\[run\][ \t]*$`).ReplaceAllLiteralString(s, "[run]\ntrim = false")
+		s = regexp.MustCompile(`(?m)^\[run\][ \t]*$`).ReplaceAllLiteralString(s, "[run]\n"+kv)
 	} else {
-		s += "\n[run]\ntrim = false\n"
+		s += "\n[run]\n" + kv + "\n"
 	}
 	return os.WriteFile(p, []byte(s), 0o644)
 }
@@ -120,24 +125,35 @@ func closureTime(log string) (time.Duration, bool) {
 func (r *runner) measureTrim(ctx context.Context, m *Trim, rep int) error {
 	work := filepath.Join(r.tmp, fmt.Sprintf("trim-%s-%d", m.App, rep))
 	defer os.RemoveAll(work)
-	srcs := map[bool]string{true: filepath.Join(work, "on"), false: filepath.Join(work, "off")}
-	for on, src := range srcs {
-		if err := copyDir(m.app.Dir, src); err != nil {
+	srcs := map[string]string{"trimmed": filepath.Join(work, "on"), "untrimmed": filepath.Join(work, "off")}
+	if m.Language == "python" {
+		srcs["sourceless"] = filepath.Join(work, "sourceless")
+	}
+	for phase, src := range srcs {
+		err := copyDir(m.app.Dir, src)
+		switch {
+		case err != nil:
+		case phase == "untrimmed":
+			err = withoutTrim(src)
+		case phase == "sourceless":
+			err = addRunKey(src, "sourceless = true")
+		}
+		if err != nil {
 			return err
 		}
-		if !on {
-			if err := withoutTrim(src); err != nil {
-				return err
-			}
-		}
 	}
-	build := func(on bool, phase string) (time.Duration, error) {
+	build := func(phase string) (time.Duration, error) {
 		if err := r.d.prune(ctx); err != nil {
 			return 0, err
 		}
+		on := phase != "untrimmed"
 		tar := filepath.Join(work, phase+".tar")
 		logPath := filepath.Join(work, phase+".log")
-		took, err := r.buildFor(ctx, srcs[on], trimPreset, onePlatform, tar, logPath)
+		src := srcs[phase]
+		if phase == "warmup" {
+			src = srcs["trimmed"]
+		}
+		took, err := r.buildFor(ctx, src, trimPreset, onePlatform, tar, logPath)
 		if err != nil {
 			return took, err
 		}
@@ -151,10 +167,7 @@ func (r *runner) measureTrim(ctx context.Context, m *Trim, rep int) error {
 		if len(l.Images) != 1 {
 			return took, fmt.Errorf("%d images, want 1", len(l.Images))
 		}
-		side := &m.Off
-		if on {
-			side = &m.On
-		}
+		side := map[string]*TrimBuild{"trimmed": &m.On, "untrimmed": &m.Off, "sourceless": &m.Sourceless}[phase]
 		side.Size = l.Images[0].Uncompressed()
 		side.Cold = append(side.Cold, took)
 		if log, err := os.ReadFile(logPath); err == nil {
@@ -166,7 +179,7 @@ func (r *runner) measureTrim(ctx context.Context, m *Trim, rep int) error {
 		switch {
 		case on && err != nil:
 			return took, fmt.Errorf("the trimmed image has no report: %v", err)
-		case on:
+		case phase == "trimmed":
 			if m.Report, err = elfdeps.ReadTrimReport(b); err != nil {
 				return took, err
 			}
@@ -176,25 +189,27 @@ func (r *runner) measureTrim(ctx context.Context, m *Trim, rep int) error {
 		return took, os.Remove(tar)
 	}
 	if rep == 1 {
-		if _, err := build(true, "warmup"); err != nil {
+		if _, err := build("warmup"); err != nil {
 			return err
 		}
 	}
-	order := []bool{true, false}
+	order := []string{"trimmed", "untrimmed"}
 	if rep%2 == 0 {
-		order = []bool{false, true}
+		order = []string{"untrimmed", "trimmed"}
 	}
-	for _, on := range order {
-		phase := "untrimmed"
-		if on {
-			phase = "trimmed"
-		}
-		if _, err := build(on, phase); err != nil {
+	if _, ok := srcs["sourceless"]; ok {
+		order = append(order, "sourceless")
+	}
+	for _, phase := range order {
+		if _, err := build(phase); err != nil {
 			return err
 		}
 	}
 	if m.On.Size >= m.Off.Size {
 		return fmt.Errorf("trimmed image %d bytes, untrimmed %d: trimming removed nothing", m.On.Size, m.Off.Size)
+	}
+	if len(m.Sourceless.Cold) > 0 && m.Sourceless.Size >= m.On.Size {
+		return fmt.Errorf("sourceless image %d bytes, trimmed %d: [run] sourceless removed nothing", m.Sourceless.Size, m.On.Size)
 	}
 	return nil
 }
@@ -211,17 +226,24 @@ func (r *Report) trimSection(b *strings.Builder) {
 	p("## Trimming the dependency trees (issue 17)\n\n")
 	p("Each app on `%s`, built cold (empty BuildKit cache, after one untimed build that warms the registry and the package indexes' downloads) with trimming (the default) and with `[run] trim = false`, alternately on the same daemon in the same run; medians of %d. Sizes are uncompressed (MB = 10^6 bytes); \"removed\" is the trimming report the image carries (`slim build` and `slim size` print it). The closure step is the one build step trimming runs in.\n\n",
 		trimPreset, r.Config.Runs)
-	p("| app | untrimmed | trimmed | removed (report) | largest kinds | largest packages | cold untrimmed | cold trimmed | ratio | closure step untrimmed → trimmed | size goal |\n|---|--:|--:|--:|---|---|--:|--:|--:|--:|---|\n")
+	p("Python apps are also built trimmed with `[run] sourceless = true` (the opt-in bytecode-only venv), cold, after the other two.\n\n")
+	p("| app | untrimmed | trimmed | sourceless | removed (report) | largest kinds | largest packages | cold untrimmed | cold trimmed | ratio | closure step untrimmed → trimmed | size goal |\n|---|--:|--:|--:|--:|---|---|--:|--:|--:|--:|---|\n")
 	for _, m := range r.Trims {
 		if m.Err != "" {
-			p("| %s | failed: %s |||||||||| \n", m.App, mdEscape(firstLine(m.Err)))
+			p("| %s | failed: %s ||||||||||| \n", m.App, mdEscape(firstLine(m.Err)))
 			continue
 		}
-		goal := "—"
+		goal, sourceless := "—", "—"
+		if m.Sourceless.Size > 0 {
+			sourceless = mb(m.Sourceless.Size)
+		}
 		if g, ok := trimGoals[m.App]; ok {
 			goal = fmt.Sprintf("%s ≤ %s", verdict(m.On.Size <= g), mb(g))
+			if m.Sourceless.Size > 0 && m.On.Size > g {
+				goal += fmt.Sprintf(" (sourceless: %s)", verdict(m.Sourceless.Size <= g))
+			}
 		}
-		p("| %s | %s | %s | %s (%d files) | %s | %s | %s | %s | %.2f× | %s → %s | %s |\n", m.App, mb(m.Off.Size), mb(m.On.Size),
+		p("| %s | %s | %s | %s | %s (%d files) | %s | %s | %s | %s | %.2f× | %s → %s | %s |\n", m.App, mb(m.Off.Size), mb(m.On.Size), sourceless,
 			mb(m.Report.Bytes), m.Report.Files, topBytes(m.Report.Kinds, 3), topBytes(m.Report.Packages, 3),
 			secs(median(m.Off.Cold)), secs(median(m.On.Cold)), m.Ratio(), orDash(secsOrEmpty(m.Off.Closure)), orDash(secsOrEmpty(m.On.Closure)), goal)
 	}
