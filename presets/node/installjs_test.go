@@ -187,3 +187,34 @@ func TestCheckTargetMuslStaysAnError(t *testing.T) {
 		}
 	}
 }
+
+// TestCompileAddonsNodePreGyp: a package node-pre-gyp builds (its install
+// script calls node-pre-gyp, package.json "binary" names module_path) is
+// compiled with the node-pre-gyp installed beside it: rebuild
+// --target_arch=arm64 --target_platform=linux --target_libc=glibc.
+func TestCompileAddonsNodePreGyp(t *testing.T) {
+	dir, gyp := nativeApp(t, false)
+	pkg := filepath.Join(dir, "node_modules/pg")
+	pre := filepath.Join(dir, "node_modules/@mapbox/node-pre-gyp")
+	for p, data := range map[string]string{
+		filepath.Join(pkg, "package.json"):     `{"name":"pg","version":"5.1.1","scripts":{"install":"node-pre-gyp install --fallback-to-build"},"binary":{"module_name":"pg","module_path":"./lib/binding"}}`,
+		filepath.Join(pkg, "binding.gyp"):      `{"targets":[]}`,
+		filepath.Join(pre, "package.json"):     `{"name":"@mapbox/node-pre-gyp","version":"1.0.11"}`,
+		filepath.Join(pre, "bin/node-pre-gyp"): fakeGyp,
+	} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, code := runInstallJS(t, dir, append(arm64Env, "npm_config_node_gyp="+gyp, "FAKE_MACHINE=183"), "compile")
+	if code != 0 || !strings.Contains(out, "pg@5.1.1: compiled for linux/arm64 with aarch64-linux-gnu-g++ (node-pre-gyp --target_arch=arm64): build/Release/pg.node") {
+		t.Fatalf("exit %d, want 0 and pg compiled by node-pre-gyp:\n%s", code, out)
+	}
+	args, err := os.ReadFile(filepath.Join(pkg, "args.txt"))
+	if err != nil || string(args) != "rebuild --target_arch=arm64 --target_platform=linux --target_libc=glibc CXX=aarch64-linux-gnu-g++" {
+		t.Errorf("node-pre-gyp ran with %q (%v)", args, err)
+	}
+}
