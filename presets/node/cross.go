@@ -1,7 +1,9 @@
 package node
 
 import (
+	"encoding/json"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -32,10 +34,11 @@ var npmCPU = map[string]string{
 // would build for the build platform): addons without a prebuild for the
 // target are cross-compiled afterwards (crossStages) or an error.
 //
-// For a glibc target with a Debian cross toolchain (crossCompilers) the
-// environment also names the compiler (SLIM_CROSS_CXX): checkTarget then
-// leaves the packages it can build with node-gyp to the addons stage
-// (crossStages) instead of failing.
+// For a glibc target with a Debian cross toolchain (crossCompilers) Plan
+// adds the compiler's name (SLIM_CROSS_CXX): checkTarget then leaves the
+// packages it can build with node-gyp to the addons stage (crossStages)
+// instead of failing; when the npm lockfile shows no dependency can build
+// one (mayBuildAddons) it adds SLIM_CROSS_NONE, the reason, instead.
 //
 // A target named by placeholders ($TARGETARCH, the portable Dockerfile) is
 // never cross: that Dockerfile runs its builder on the target.
@@ -58,11 +61,59 @@ func crossTarget(t presets.Target, alpine bool) (bool, []llbgen.KV) {
 	if alpine {
 		libc = "musl"
 	}
-	env := []llbgen.KV{{Key: "SLIM_TARGET_OS", Value: tp.OS}, {Key: "SLIM_TARGET_CPU", Value: cpu}, {Key: "SLIM_TARGET_LIBC", Value: libc}, {Key: "SLIM_TARGET_ARCH", Value: tp.Architecture}}
-	if cc := compilerFor(t, alpine); cc != nil {
-		env = append(env, llbgen.KV{Key: "SLIM_CROSS_CXX", Value: cc.triplet + "-g++"})
+	return true, []llbgen.KV{{Key: "SLIM_TARGET_OS", Value: tp.OS}, {Key: "SLIM_TARGET_CPU", Value: cpu}, {Key: "SLIM_TARGET_LIBC", Value: libc}, {Key: "SLIM_TARGET_ARCH", Value: tp.Architecture}}
+}
+
+// mayBuildAddons reports whether a dependency of the lockfile in deps may
+// build a native addon in an install script, so a cross build needs the
+// cross compiler; when it reports false, why names the lockfile for
+// checkTarget's error. It is true (plan the compiler) unless it is sure:
+// without context files, for Yarn, pnpm and Bun lockfiles (they do not
+// record install scripts), and for an npm lockfile it cannot read or older
+// than lockfileVersion 2. An npm lockfile v2/v3 says "hasInstallScript":
+// true for every package with a preinstall, install or postinstall script
+// (https://docs.npmjs.com/cli/configuring-npm/package-lock-json#packages),
+// which the registry's metadata includes for a binding.gyp (npm's default
+// node-gyp rebuild); a package from anywhere but a registry URL (file:,
+// git) or without "resolved" (bundled) may lack it, so any such package
+// under node_modules keeps the compiler too.
+func mayBuildAddons(files presets.ContextFiles, m pm, deps []string) (bool, string) {
+	if files == nil || (m.lockfile != "package-lock.json" && m.lockfile != "npm-shrinkwrap.json") {
+		return true, ""
 	}
-	return true, env
+	var lock string
+	for _, d := range deps {
+		if path.Base(d) == m.lockfile {
+			lock = d
+		}
+	}
+	data, err := files(lock)
+	if lock == "" || err != nil {
+		return true, ""
+	}
+	var lf struct {
+		LockfileVersion int `json:"lockfileVersion"`
+		Packages        map[string]struct {
+			HasInstallScript bool   `json:"hasInstallScript"`
+			Resolved         string `json:"resolved"`
+			Link             bool   `json:"link"`
+		} `json:"packages"`
+	}
+	if json.Unmarshal(data, &lf) != nil || lf.LockfileVersion < 2 || lf.Packages == nil {
+		return true, ""
+	}
+	for key, p := range lf.Packages {
+		if p.HasInstallScript {
+			return true, ""
+		}
+		if p.Link || !strings.HasPrefix(key, "node_modules/") && !strings.Contains(key, "/node_modules/") {
+			continue // the root, workspace members and links to them
+		}
+		if !strings.HasPrefix(p.Resolved, "https://") && !strings.HasPrefix(p.Resolved, "http://") {
+			return true, ""
+		}
+	}
+	return false, lock + " marks no package with hasInstallScript, so this plan has no cross compiler"
 }
 
 // crossCompiler is a Debian trixie cross toolchain (gcc/g++ and binutils

@@ -1,6 +1,9 @@
 package node
 
 import (
+	"fmt"
+	"io/fs"
+
 	"github.com/containerd/platforms"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"slices"
@@ -168,4 +171,55 @@ func TestCrossPlanCompilesAddonsForGlibcTargets(t *testing.T) {
 
 func TestCrossDistrolessGolden(t *testing.T) {
 	presettest.Golden(t, "cross-arm64-distroless", crossPlan(t, presettest.WithBase(expressApp, "distroless")))
+}
+
+// TestCrossPlanWithoutAddonsHasNoCompiler: a glibc cross plan leaves out
+// the cross compiler only when the npm lockfile (v2/v3) shows that no
+// dependency can build an addon: no "hasInstallScript", every package from
+// a registry URL. Otherwise (an install script, a file: package, a Yarn
+// lockfile, no context files, an unreadable lockfile) it keeps it.
+func TestCrossPlanWithoutAddonsHasNoCompiler(t *testing.T) {
+	const (
+		plain   = `{"lockfileVersion":3,"packages":{"":{"name":"a"},"node_modules/ms":{"version":"2.1.3","resolved":"https://registry.npmjs.org/ms/-/ms-2.1.3.tgz"},"packages/w":{"name":"w"},"node_modules/w":{"resolved":"packages/w","link":true}}}`
+		script  = `{"lockfileVersion":3,"packages":{"":{"name":"a"},"node_modules/b":{"resolved":"https://registry.npmjs.org/b/-/b-1.0.0.tgz","hasInstallScript":true}}}`
+		fileDep = `{"lockfileVersion":3,"packages":{"":{"name":"a"},"node_modules/b":{"resolved":"file:b-1.0.0.tgz"}}}`
+		v1      = `{"lockfileVersion":1,"dependencies":{}}`
+	)
+	for _, c := range []struct {
+		name     string
+		files    map[string]string
+		compiler bool
+	}{
+		{"registry packages without install scripts", map[string]string{"package-lock.json": plain}, false},
+		{"an install script", map[string]string{"package-lock.json": script}, true},
+		{"a file: package", map[string]string{"package-lock.json": fileDep}, true},
+		{"lockfile v1", map[string]string{"package-lock.json": v1}, true},
+		{"no lockfile in the context", map[string]string{}, true},
+		{"no context files", nil, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := New()
+			if c.files != nil {
+				files := c.files
+				p = New().WithContext(func(name string) ([]byte, error) {
+					if d, ok := files[name]; ok {
+						return []byte(d), nil
+					}
+					return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
+				}).(Preset)
+			}
+			plan, err := p.Plan(h.Parse(t, fmt.Sprintf(helloApp, "package-lock.json", "scratch")), presets.Target{Build: presettest.Amd64, Platform: presettest.Arm64})
+			if err != nil {
+				t.Fatal(err)
+			}
+			has := slices.ContainsFunc(plan.Stages, func(s llbgen.Stage) bool { return s.Name == crossCCStage })
+			deps := presettest.Stage(t, plan, "deps")
+			if has != c.compiler || (envValue(deps.Env, "SLIM_CROSS_CXX") != "") != c.compiler || (envValue(deps.Env, "SLIM_CROSS_NONE") == "") != c.compiler {
+				t.Errorf("crosscc stage %v, deps env %v; want a compiler: %v", has, deps.Env, c.compiler)
+			}
+			if !c.compiler && presettest.Stage(t, plan, targetStage).Steps[0].Copy.From != "deps" {
+				t.Errorf("without a compiler the target stage copies from %s, want deps", presettest.Stage(t, plan, targetStage).Steps[0].Copy.From)
+			}
+		})
+	}
 }

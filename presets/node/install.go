@@ -391,7 +391,8 @@ function checkTarget() {
     fail('deps: no prebuilt native addon for ' + t + ' in: ' + missing.join('; ') + '. ' +
       (missing.length === 1 ? 'It makes its addon' : 'They make their addons') + ' in an install script, which here would run on ' + process.platform + '/' + process.arch +
       ' and give an addon for ' + process.platform + '/' + process.arch + '; slimfront runs nothing built for the target (no emulation)' +
-      (crossCXX ? ' and cross-compiles only addons built by node-gyp from a binding.gyp (directly, or as the fallback of prebuild-install or node-pre-gyp)' : target.libc === 'musl' ? ' and cross-compiles addons for glibc targets only (distroless, scratch), not musl (alpine)' : '') + '. ' +
+      (crossCXX ? ' and cross-compiles only addons built by node-gyp from a binding.gyp (directly, or as the fallback of prebuild-install or node-pre-gyp)' : target.libc === 'musl' ? ' and cross-compiles addons for glibc targets only (distroless, scratch), not musl (alpine)' :
+        process.env.SLIM_CROSS_NONE ? ', and ' + process.env.SLIM_CROSS_NONE + ': is it up to date (npm install --package-lock-only rewrites it)?' : '') + '. ' +
       'Valid: a release that ships prebuilds/' + target.os + '-' + target.cpu + ' (prebuildify, loaded by node-gyp-build)' + (target.libc === 'musl' ? ', preset = "distroless" or "scratch" (glibc, where node-gyp addons are cross-compiled)' : '') + ', a builder whose platform is ' + t + ', or --platform without ' + targetName());
   }
 }

@@ -218,3 +218,16 @@ func TestCompileAddonsNodePreGyp(t *testing.T) {
 		t.Errorf("node-pre-gyp ran with %q (%v)", args, err)
 	}
 }
+
+// TestCheckTargetSaysWhyNoCompiler: a glibc cross plan without a compiler
+// (the lockfile marked no install script, SLIM_CROSS_NONE) fails a package
+// that needs one naming the lockfile.
+func TestCheckTargetSaysWhyNoCompiler(t *testing.T) {
+	dir, _ := nativeApp(t, false)
+	env := []string{"SLIM_TARGET_OS=linux", "SLIM_TARGET_CPU=arm64", "SLIM_TARGET_LIBC=glibc", "SLIM_TARGET_ARCH=arm64", fakeNpm(t),
+		"SLIM_CROSS_NONE=package-lock.json marks no package with hasInstallScript, so this plan has no cross compiler"}
+	out, code := runInstallJS(t, dir, env, "npm", "ci", "--omit=dev")
+	if want := `addon@1.0.0 ("install": "prebuild-install || node-gyp rebuild --release")`; code != 2 || !strings.Contains(out, want) || !strings.Contains(out, "package-lock.json marks no package with hasInstallScript") {
+		t.Errorf("exit %d, want 2 naming %s and the lockfile:\n%s", code, want, out)
+	}
+}

@@ -36,8 +36,17 @@ const (
 	signalsFile = "/usr/lib/slimfront/signals.cjs"
 )
 
-// Preset is the Node preset.
-type Preset struct{}
+// Preset is the Node preset. It plans from the descriptor alone;
+// WithContext gives it the build context's files, from which a cross build
+// reads the npm lockfile to leave out the cross compiler when no
+// dependency can build an addon (mayBuildAddons).
+type Preset struct {
+	files presets.ContextFiles
+}
+
+// WithContext returns the preset reading the npm lockfile through files
+// (presets.ContextPlanner).
+func (Preset) WithContext(files presets.ContextFiles) presets.Preset { return Preset{files: files} }
 
 // New returns the Node preset.
 func New() Preset { return Preset{} }
@@ -70,7 +79,7 @@ func (Preset) Bases() []string { return base.Names(base.All()) }
 // for musl ones), and the node binary comes from the target's image, read
 // as data (cross.go). Errors are
 // *descriptor.Error at the key at fault (version, entrypoint, deps).
-func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
+func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	version := app.Version
 	if version == "" {
 		version = DefaultVersion
@@ -93,6 +102,16 @@ func (Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error) {
 	b.cross, b.targetEnv = crossTarget(t, b.alpine)
 	if b.cross {
 		b.cc = compilerFor(t, b.alpine)
+		if b.cc != nil {
+			if ok, why := mayBuildAddons(p.files, pm, deps); !ok {
+				// checkTarget's error says why there is no compiler
+				b.cc = nil
+				b.targetEnv = append(b.targetEnv, llbgen.KV{Key: "SLIM_CROSS_NONE", Value: why})
+			}
+		}
+		if b.cc != nil {
+			b.targetEnv = append(b.targetEnv, llbgen.KV{Key: "SLIM_CROSS_CXX", Value: b.cc.triplet + "-g++"})
+		}
 	}
 	out := findServerOutput(script)
 	b.output = out

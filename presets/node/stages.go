@@ -267,6 +267,8 @@ func (b *build) stages() []llbgen.Stage {
 			deps.Reason = "production dependencies for the target's OS, CPU and libc, installed on the build platform without running their install scripts (no emulation): prebuilt addons for the target, or an error naming the packages that have none"
 			if b.cc != nil {
 				deps.Reason = "production dependencies for the target's OS, CPU and libc, installed on the build platform without running their install scripts (no emulation): prebuilt addons for the target; the addons stage compiles those node-gyp builds that have none, the others are an error naming them"
+			} else if none := envValue(b.targetEnv, "SLIM_CROSS_NONE"); none != "" {
+				deps.Reason += " (" + none + ")"
 			}
 			deps.Env = append(deps.Env, b.targetEnv...)
 		}
