@@ -81,7 +81,8 @@ type Stdlib struct {
 	// mounted read-only: their imports count.
 	Sources []llbgen.Mount
 	// Roots are modules that stay reachable whatever imports them (the
-	// entrypoint's -m module).
+	// entrypoint's and [env]'s words; names of no stdlib module are
+	// ignored).
 	Roots []string
 }
 

@@ -91,7 +91,7 @@ func runClosure(args []string, stdout, stderr io.Writer) int {
 	stdlibGraph := fs.String("stdlib-graph", "", "with --stdlib-ext and --trim, the stdlib's import graph in --root (JSON, written by the rootfs script)")
 	var skip, trees, keep, sources, roots multiFlag
 	fs.Var(&sources, "sources", "with --stdlib-graph, a host directory of the app's sources whose imports count (repeatable)")
-	fs.Var(&roots, "stdlib-root", "with --stdlib-graph, a module that stays reachable, e.g. the entrypoint's -m module (repeatable; --keep entries count too)")
+	fs.Var(&roots, "stdlib-root", "with --stdlib-graph, a module that stays reachable: the entrypoint's and [env]'s words that could name one (repeatable; --keep entries count too; names that are no stdlib module are ignored)")
 	fs.Var(&keep, "keep", "with --trim, a path relative to site-packages or node_modules that stays, e.g. pandas/tests (repeatable)")
 	fs.Var(&skip, "skip", "image directory whose libraries reach the image another way (repeatable)")
 	fs.Var(&trees, "tree", "dependency tree (image directory) resolved and copied whole without its foreign prebuilds (repeatable)")

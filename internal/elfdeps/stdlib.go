@@ -130,7 +130,7 @@ func PlanStdlib(root *Root, o StdlibOptions) (*StdlibPlan, error) {
 		r.add(m, "interpreter")
 	}
 	for _, m := range o.Roots {
-		r.add(m, "[run] keep or the entrypoint")
+		r.add(m, "the entrypoint, [env] or [run] keep")
 	}
 	for _, t := range o.Trees {
 		c, _, err := root.Lookup(t)
@@ -146,13 +146,10 @@ func PlanStdlib(root *Root, o StdlibOptions) (*StdlibPlan, error) {
 			return nil, err
 		}
 	}
-	p := &StdlibPlan{Why: map[string]string{}, Everything: r.everything}
 	if err := r.walk(root); err != nil {
 		return nil, err
 	}
-	if p.Everything == "" {
-		p.Everything = r.everything
-	}
+	p := &StdlibPlan{Why: map[string]string{}, Everything: r.everything}
 	for mod, files := range exts {
 		if _, ok := r.why[mod]; ok || p.Everything != "" {
 			p.Kept = append(p.Kept, files...)
