@@ -500,9 +500,10 @@ func (c *crossTarget) finalStages(app *descriptor.App, t presets.Target, fl flav
 		return []llbgen.Stage{runtime, target, libs}, final
 	}
 	runtime := c.runtimeStage(false)
+	zs := stdlibStage(fl, llbgen.OnBuild)
 	rs := c.rootfs(fl)
 	target := c.targetStage(strippedStage, rs.Name)
 	libs := presets.Closure{Name: "libs", From: target.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Sourceless: app.Run.Sourceless,
 		Entries: []string{fl.python}, Stdlib: std}.Stage(t)
-	return []llbgen.Stage{runtime, rs, target, libs}, scratchStage(rs.Name, libs.Name, std, uid, gid)
+	return []llbgen.Stage{runtime, zs, rs, target, libs}, scratchStage(rs.Name, libs.Name, std, uid, gid)
 }

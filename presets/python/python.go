@@ -223,6 +223,9 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 		plan.Stages = append(plan.Stages, runtime, libs)
 		final.Steps = append(final.Steps, presets.CopyClosureTrees(libs.Name, venvWhat))
 	case base.Scratch:
+		if !fl.official {
+			plan.Stages = append(plan.Stages, stdlibStage(fl, llbgen.OnTarget))
+		}
 		rs := rootfsStage(fl, true)
 		std := stdlibFor(app, fl, rootfs+fl.stdlib()+"/lib-dynload", src.Name, proj, ep)
 		libs := presets.Closure{Name: "libs", From: rs.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Sourceless: app.Run.Sourceless,

@@ -375,12 +375,12 @@ var officialDrop = []string{"site-packages", "config-3.*", "lib-dynload/_tkinter
 // certificates and tzdata. Everything is sorted and dated 1980,
 // so the same inputs give the same bytes.
 const rootfsScript = `"""slimfront: assemble a scratch image's Python under ROOT."""
-import ast, compileall, glob, json, os, py_compile, shutil, subprocess, sys, zipfile
+import ast, compileall, glob, hashlib, json, os, py_compile, shutil, subprocess, sys, zipfile
 
 GRAPH = "/slimfront/stdlib-imports.json"  # outside ROOT: read by slimfront closure --stdlib-graph
 
 
-def import_graph(stage):
+def import_graph(stage, out=GRAPH):
     """The stdlib's imports under stage (a copy of lib/pythonX.Y) by top-level name: {"tops": {top:
     [top-level names its modules import]}, "startup": [top-level names loaded once this interpreter
     has started (site, encodings, ...)]}. Read with ast: import and from-import statements anywhere
@@ -419,17 +419,68 @@ def import_graph(stage):
                         found.add(n.args[0].value.split(".")[0])
     startup = subprocess.run([sys.executable, "-c", "import sys; print(' '.join(sorted(sys.modules)))"],
                              capture_output=True, text=True, check=True).stdout.split()
-    os.makedirs(os.path.dirname(GRAPH), exist_ok=True)
-    with open(GRAPH, "w") as fh:
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as fh:
         json.dump({"tops": {t: sorted(v - {t}) for t, v in sorted(tops.items())},
                    "startup": sorted({m.split(".")[0] for m in startup})}, fh, indent=0, sort_keys=True)
 
 
+def write_zip(stage, path, mode="w", only=None):
+    """The bytecode and data files under stage into the zip at path, sorted and dated 1980 (same
+    inputs, same bytes); only: the relative paths to write (all when None)."""
+    with zipfile.ZipFile(path, mode) as z:
+        for dirpath, dirs, files in sorted(os.walk(stage)):
+            dirs.sort()
+            for f in sorted(files):
+                if f.endswith(".py"):
+                    continue  # bytecode only, like python.org's embeddable distribution
+                full = os.path.join(dirpath, f)
+                rel = os.path.relpath(full, stage)
+                if only is not None and rel not in only:
+                    continue
+                info = zipfile.ZipInfo(rel, date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                with open(full, "rb") as fh:
+                    z.writestr(info, fh.read(), compresslevel=9)
+
+
+def per_cpu(rel):
+    """Whether the stdlib file rel differs between CPUs: sysconfig's build-time variables
+    (_sysconfigdata__linux_<triplet>.py, Debian's layout); every other file is the same."""
+    return os.path.basename(rel).startswith("_sysconfigdata_")
+
+
+def sums(stage):
+    """{relative path: sha256} of the staged stdlib's files, per-CPU ones left out."""
+    out = {}
+    for dirpath, dirs, files in os.walk(stage):
+        for f in files:
+            rel = os.path.relpath(os.path.join(dirpath, f), stage)
+            if not per_cpu(rel):
+                with open(os.path.join(dirpath, f), "rb") as fh:
+                    out[rel] = hashlib.sha256(fh.read()).hexdigest()
+    return out
+
+
+def compile_stdlib(stage, zip_path):
+    ok = compileall.compile_dir(stage, quiet=1, legacy=True, workers=0, stripdir=stage, prependdir=zip_path,
+                                invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    if not ok:
+        sys.exit("slimfront: compiling the standard library failed")
+
+
 def main():
     args = sys.argv[1:]
-    system = args[:1] != ["--no-system"]  # --no-system: the base has CA certificates and tzdata
-    if not system:
-        args = args[1:]
+    system, zip_from, make_zip = True, None, None
+    while args and args[0].startswith("--"):
+        flag = args.pop(0)
+        if flag == "--no-system":  # the base has CA certificates and tzdata
+            system = False
+        elif flag == "--zip-from":  # DIR: a zip of an identical stdlib, compiled once for every platform
+            zip_from = args.pop(0)
+        elif flag == "--make-zip":  # DIR: write that zip and its manifest there, nothing else
+            make_zip = args.pop(0)
     root, python, version, *drop = args
     prefix = os.path.dirname(os.path.dirname(python))  # /usr (Debian's) or /usr/local (python.org's layout)
     lib = prefix + "/lib/python" + version
@@ -439,41 +490,63 @@ def main():
     def mkdir(p):
         os.makedirs(root + p, exist_ok=True)
 
-    mkdir(prefix + "/bin")
-    shutil.copy2(python, root + python)
-    os.symlink(os.path.basename(python), root + prefix + "/bin/python3")
+    if make_zip is None:
+        mkdir(prefix + "/bin")
+        shutil.copy2(python, root + python)
+        os.symlink(os.path.basename(python), root + prefix + "/bin/python3")
 
     shutil.copytree(lib, stage, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
     for pattern in drop:
         for p in glob.glob(os.path.join(stage, pattern)):
             shutil.rmtree(p) if os.path.isdir(p) and not os.path.islink(p) else os.remove(p)
     # Extension modules stay files (the loader maps them); os.py is getpath's landmark for sys.prefix.
-    mkdir(lib)
-    shutil.copytree(stage + "/lib-dynload", root + lib + "/lib-dynload")
-    shutil.copy2(stage + "/os.py", root + lib + "/os.py")
+    if make_zip is None:
+        mkdir(lib)
+        shutil.copytree(stage + "/lib-dynload", root + lib + "/lib-dynload")
+        shutil.copy2(stage + "/os.py", root + lib + "/os.py")
     shutil.rmtree(stage + "/lib-dynload")
     for dirpath, dirs, files in os.walk(stage):
         for f in files:
             if os.path.islink(os.path.join(dirpath, f)):
                 os.remove(os.path.join(dirpath, f))  # Debian's links into /etc
 
-    import_graph(stage)
-    ok = compileall.compile_dir(stage, quiet=1, legacy=True, workers=0, stripdir=stage, prependdir=zip_path,
-                                invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
-    if not ok:
-        sys.exit("slimfront: compiling the standard library failed")
-    with zipfile.ZipFile(root + zip_path, "w") as z:
-        for dirpath, dirs, files in sorted(os.walk(stage)):
-            dirs.sort()
-            for f in sorted(files):
-                if f.endswith(".py"):
-                    continue  # bytecode only, like python.org's embeddable distribution
-                full = os.path.join(dirpath, f)
-                info = zipfile.ZipInfo(os.path.relpath(full, stage), date_time=(1980, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                with open(full, "rb") as fh:
-                    z.writestr(info, fh.read(), compresslevel=9)
+    if make_zip is not None:
+        for d, _, fs in os.walk(stage):
+            for f in fs:
+                if per_cpu(f):
+                    os.remove(os.path.join(d, f))  # each platform compiles its own
+        os.makedirs(make_zip, exist_ok=True)
+        with open(make_zip + "/manifest.json", "w") as fh:
+            json.dump(sums(stage), fh, indent=0, sort_keys=True)  # the sources, before their bytecode is beside them
+        import_graph(stage, make_zip + "/stdlib-imports.json")
+        compile_stdlib(stage, zip_path)
+        write_zip(stage, make_zip + "/stdlib.zip")
+        shutil.rmtree(stage)
+        return
+
+    reused = False
+    if zip_from is not None:
+        with open(zip_from + "/manifest.json") as fh:
+            want = json.load(fh)
+        have = sums(stage)
+        if have == want:
+            own = [os.path.relpath(os.path.join(d, f), stage) for d, _, fs in os.walk(stage) for f in fs if per_cpu(f) and f.endswith(".py")]
+            for rel in own:
+                py_compile.compile(os.path.join(stage, rel), cfile=os.path.join(stage, rel + "c"), dfile=zip_path + "/" + rel,
+                                   doraise=True, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+            shutil.copyfile(zip_from + "/stdlib.zip", root + zip_path)
+            write_zip(stage, root + zip_path, mode="a", only={rel + "c" for rel in own})
+            os.makedirs(os.path.dirname(GRAPH), exist_ok=True)
+            shutil.copyfile(zip_from + "/stdlib-imports.json", GRAPH)  # same sources, same imports
+            print("slimfront: stdlib bytecode and import graph made once for every platform (the sources are the same); compiled here: " + ", ".join(sorted(own)))
+            reused = True
+        else:
+            diff = sorted(set(have.items()) ^ set(want.items()))
+            print("slimfront: this stdlib differs from the build platform's in %d files (e.g. %s): compiling it here" % (len(diff), diff[0][0]))
+    if not reused:
+        import_graph(stage)
+        compile_stdlib(stage, zip_path)
+        write_zip(stage, root + zip_path)
     shutil.rmtree(stage)
 
     if not system:
@@ -507,6 +580,12 @@ func rootfsStage(fl flavor, system bool) llbgen.Stage {
 		what = "interpreter, stdlib zip without tests/idle/tkinter/ensurepip/pip, extension modules"
 		reason = "the official image's interpreter tree, trimmed: what the interpreter and the venv need"
 	}
+	var mounts []llbgen.Mount
+	if !fl.official {
+		argv = append(argv, "--zip-from", stdlibZipDir)
+		mounts = []llbgen.Mount{{Target: stdlibZipDir, From: stdlibStageName, Source: stdlibZipDir}}
+		what += " (the stdlib's bytecode from the stdlib stage when the sources are the same)"
+	}
 	argv = append(append(argv, rootfs, fl.python, fl.version), stdlibDrop...)
 	if fl.official {
 		argv = append(argv, officialDrop...)
@@ -518,7 +597,41 @@ func rootfsStage(fl flavor, system bool) llbgen.Stage {
 		Where:  llbgen.OnTarget,
 		Steps: []llbgen.Step{
 			{Reason: "the assembly script", File: &llbgen.File{Path: rootfsScriptPath, Data: []byte(rootfsScript), Mode: 0o644}},
-			{Reason: what, Run: &llbgen.Run{Argv: argv, Env: compileKV, Network: llbgen.NetNone}},
+			{Reason: what, Run: &llbgen.Run{Argv: argv, Env: compileKV, Network: llbgen.NetNone, Mounts: mounts}},
+		},
+	}
+}
+
+// stdlibStageName and stdlibZipDir: the stage that compiles Debian's
+// stdlib once and where it writes stdlib.zip and manifest.json.
+const (
+	stdlibStageName = "stdlib"
+	stdlibZipDir    = "/stdlibzip"
+)
+
+// stdlibStage compiles the builder's Debian stdlib (trimmed like the
+// rootfs's) into stdlib.zip with a manifest of the sources' SHA-256, per
+// file, leaving out the per-CPU _sysconfigdata module, and writes the
+// stdlib's import graph (stdlib-imports.json) beside them. It is based on the
+// python stage and placed where that stage is (where: OnTarget natively,
+// OnBuild in cross builds), so for linux/amd64 and a cross-built
+// linux/arm64 on an amd64 builder it is the same LLB and BuildKit runs it
+// once for both platforms. Each rootfs stage compares its own stdlib with
+// the manifest (distroless python3-debian13 for arm64 ships the same
+// files as the amd64 builder's python3.13, except _sysconfigdata) and takes
+// the zip and the graph, adding its own _sysconfigdata's bytecode, or
+// compiles its stdlib and reads its imports itself when a file differs.
+func stdlibStage(fl flavor, where llbgen.Where) llbgen.Stage {
+	argv := append([]string{fl.python, rootfsScriptPath, "--make-zip", stdlibZipDir, "/tmp/unused", fl.python, fl.version}, stdlibDrop...)
+	return llbgen.Stage{
+		Name:   stdlibStageName,
+		Reason: "the standard library's bytecode, compiled once for every platform of the build (its sources do not depend on the CPU)",
+		Base:   llbgen.Base{Stage: "python"},
+		Where:  where,
+		Steps: []llbgen.Step{
+			{Reason: "the assembly script", File: &llbgen.File{Path: rootfsScriptPath, Data: []byte(rootfsScript), Mode: 0o644}},
+			{Reason: "stdlib zip without tests/idle/tkinter/ensurepip and without the per-CPU _sysconfigdata, and the manifest of its sources",
+				Run: &llbgen.Run{Argv: argv, Env: compileKV, Network: llbgen.NetNone}},
 		},
 	}
 }
