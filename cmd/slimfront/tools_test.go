@@ -188,3 +188,59 @@ func TestClosureTrimWritesTheReportIntoTheImage(t *testing.T) {
 		}
 	}
 }
+
+// --stdlib-ext with --trim and --stdlib-graph copies the extension modules
+// something imports to DEST and leaves out the others with the libraries
+// only they load, reported as kind stdlib-extensions; without --trim every
+// module is copied. The host is the root (its libraries resolve): _keep is
+// a copy of ls (libselinux), _drop one of libxml2 (ICU, zlib, lzma).
+func TestClosureStdlibExtLeavesOutWhatNothingImports(t *testing.T) {
+	ls, err1 := os.ReadFile("/usr/bin/ls")
+	xml, err2 := os.ReadFile("/usr/lib/x86_64-linux-gnu/libxml2.so.2")
+	if err1 != nil || err2 != nil {
+		t.Skipf("needs /usr/bin/ls and libxml2 on this machine: %v %v", err1, err2)
+	}
+	tmp := t.TempDir() // an image path too: the root is /
+	dyn := filepath.Join(tmp, "rootfs/usr/lib/python3.13/lib-dynload")
+	write(t, dyn, "_keep.cpython-313-x86_64-linux-gnu.so", ls, 0o755)
+	write(t, dyn, "_drop.cpython-313-x86_64-linux-gnu.so", xml, 0o644)
+	write(t, tmp, "graph.json", []byte(`{"tops": {"keepme": ["_keep"], "dropme": ["_drop"]}, "startup": []}`), 0o644)
+	write(t, tmp, "venv/lib/python3.13/site-packages/a.py", []byte("def f():\n    import keepme\n"), 0o644)
+	for _, trim := range []bool{true, false} {
+		out := filepath.Join(t.TempDir(), "out")
+		args := []string{"--root", "/", "--platform", "linux/amd64", "--out", out, "--tree", filepath.Join(tmp, "venv"),
+			"--stdlib-ext", dyn + "=/usr/lib/python3.13/lib-dynload", "--stdlib-graph", filepath.Join(tmp, "graph.json")}
+		if trim {
+			args = append(args, "--trim")
+		}
+		var stdout, stderr bytes.Buffer
+		if rc := runClosure(args, &stdout, &stderr); rc != 0 {
+			t.Fatalf("rc %d: %s", rc, stderr.String())
+		}
+		dest := filepath.Join(out, "usr/lib/python3.13/lib-dynload")
+		_, keepErr := os.Stat(filepath.Join(dest, "_keep.cpython-313-x86_64-linux-gnu.so"))
+		_, dropErr := os.Stat(filepath.Join(dest, "_drop.cpython-313-x86_64-linux-gnu.so"))
+		icu, _ := filepath.Glob(filepath.Join(out, "usr/lib/x86_64-linux-gnu/libicuuc.so*"))
+		if keepErr != nil || (dropErr == nil) == trim || (len(icu) > 0) == trim {
+			t.Errorf("trim %v: _keep %v, _drop %v, libicuuc %v", trim, keepErr, dropErr, icu)
+		}
+		var sum closureSummary
+		if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+			t.Fatal(err)
+		}
+		if !trim {
+			continue
+		}
+		r := sum.Trimmed
+		if r != nil {
+			t.Logf("left out: %v, %d bytes", r.Stdlib, r.Kinds["stdlib-extensions"])
+		}
+		if r == nil || len(r.Stdlib) < 2 || r.Stdlib[0] != "_drop" || !strings.HasPrefix(strings.Join(r.Stdlib, " "), "_drop lib") ||
+			r.Kinds["stdlib-extensions"] <= int64(len(xml)) || r.Packages["stdlib"] != r.Kinds["stdlib-extensions"] {
+			t.Errorf("report: %+v", r)
+		}
+		if strings.Contains(strings.Join(r.Stdlib, " "), "libselinux") {
+			t.Errorf("a library _keep loads is reported as left out: %v", r.Stdlib)
+		}
+	}
+}
