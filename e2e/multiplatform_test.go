@@ -164,52 +164,64 @@ func TestNodeArm64AddonCrossCompiled(t *testing.T) {
 // --fallback-to-build; package.json "binary" puts it in lib/binding/napi-v3)
 // and ships no prebuilds/. For linux/arm64 the addons stage runs
 // node-pre-gyp rebuild --target_arch=arm64 with Debian's
-// aarch64-linux-gnu-g++: the addon node-pre-gyp loads at run time is in the
-// image, and every ELF file of the image is aarch64. (Not run: no
-// emulation here.)
+// aarch64-linux-gnu-g++, with npm's node_modules and pnpm's
+// (node_modules/.pnpm/bcrypt@5.1.1/node_modules/bcrypt): the addon
+// node-pre-gyp loads at run time is in the image, and every ELF file of
+// the image is aarch64. (Not run: no emulation here.)
 func TestNodeArm64NodePreGypCrossCompiled(t *testing.T) {
 	requireEnv(t)
-	t.Parallel()
-	dir := filepath.Join(t.TempDir(), "node-pregyp")
-	if err := copyTree(repoPath("e2e", "testdata", "node-pregyp"), dir); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct{ name, lockfile, addon string }{
+		{"npm", "package-lock.json", "app/node_modules/bcrypt/lib/binding/napi-v3/bcrypt_lib.node"},
+		{"pnpm", "pnpm-lock.yaml", "app/node_modules/.pnpm/bcrypt@5.1.1/node_modules/bcrypt/lib/binding/napi-v3/bcrypt_lib.node"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), "node-pregyp")
+			if err := copyTree(repoPath("e2e", "testdata", "node-pregyp"), dir); err != nil {
+				t.Fatal(err)
+			}
+			toml, err := os.ReadFile(filepath.Join(dir, "slim.toml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFiles(t, dir, map[string]string{"slim.toml": strings.Replace(string(toml), `"package-lock.json"`, `"`+tc.lockfile+`"`, 1)})
+			tarPath, _ := mustBuildOCI(t, dir, "-f", "slim.toml", "--platform", "linux/arm64")
+			l, err := ocitar.Open(tarPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(l.Images) != 1 || l.Images[0].Platform.Architecture != "arm64" {
+				t.Fatalf("images = %+v, want one linux/arm64", l.Images)
+			}
+			img := l.Images[0]
+			machines := elfMachines(t, l, img)
+			for name, m := range machines {
+				if m != elf.EM_AARCH64 {
+					t.Errorf("%s is %s, want EM_AARCH64", name, m)
+				}
+			}
+			files, err := l.Files(img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, f := range files {
+				if f.Name != tc.addon {
+					continue
+				}
+				target := f.Name
+				if f.Type == tar.TypeLink { // the closure stores identical files once
+					target = strings.TrimPrefix(f.Linkname, "/")
+				}
+				m, ok := machines[target]
+				found = ok && m == elf.EM_AARCH64
+			}
+			if !found {
+				t.Errorf("%s is not an aarch64 ELF file of the image", tc.addon)
+			}
+			t.Logf("linux/arm64: %d ELF files, all aarch64, %s among them", len(machines), tc.addon)
+		})
 	}
-	tarPath, _ := mustBuildOCI(t, dir, "-f", "slim.toml", "--platform", "linux/arm64")
-	l, err := ocitar.Open(tarPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(l.Images) != 1 || l.Images[0].Platform.Architecture != "arm64" {
-		t.Fatalf("images = %+v, want one linux/arm64", l.Images)
-	}
-	img := l.Images[0]
-	machines := elfMachines(t, l, img)
-	for name, m := range machines {
-		if m != elf.EM_AARCH64 {
-			t.Errorf("%s is %s, want EM_AARCH64", name, m)
-		}
-	}
-	files, err := l.Files(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const addon = "app/node_modules/bcrypt/lib/binding/napi-v3/bcrypt_lib.node"
-	found := false
-	for _, f := range files {
-		if f.Name != addon {
-			continue
-		}
-		target := f.Name
-		if f.Type == tar.TypeLink { // the closure stores identical files once
-			target = strings.TrimPrefix(f.Linkname, "/")
-		}
-		m, ok := machines[target]
-		found = ok && m == elf.EM_AARCH64
-	}
-	if !found {
-		t.Errorf("%s is not an aarch64 ELF file of the image", addon)
-	}
-	t.Logf("linux/arm64: %d ELF files, all aarch64, %s among them", len(machines), addon)
 }
 
 // badAddonTgz returns an npm tarball of badaddon@1.0.0: a binding.gyp
