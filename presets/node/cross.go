@@ -68,9 +68,8 @@ func crossTarget(t presets.Target, alpine bool) (bool, []llbgen.KV) {
 // build a native addon in an install script, so a cross build needs the
 // cross compiler; when it reports false, why names the lockfile for
 // checkTarget's error. It is true (plan the compiler) unless it is sure:
-// without context files, for Yarn, pnpm and Bun lockfiles (they do not
-// record install scripts), and for an npm lockfile it cannot read or older
-// than lockfileVersion 2. An npm lockfile v2/v3 says "hasInstallScript":
+// without context files, for Yarn, pnpm and Bun lockfiles (not read here),
+// and for an npm lockfile it cannot read or older than lockfileVersion 2. An npm lockfile v2/v3 says "hasInstallScript":
 // true for every package with a preinstall, install or postinstall script
 // (https://docs.npmjs.com/cli/configuring-npm/package-lock-json#packages),
 // which the registry's metadata includes for a binding.gyp (npm's default
@@ -131,8 +130,9 @@ type crossCompiler struct {
 // cross-compiled for, with Debian trixie's toolchain packages for them
 // (https://packages.debian.org/trixie/g++-aarch64-linux-gnu, and
 // g++-x86-64-linux-gnu for amd64 targets on an arm64 build platform). The
-// builders are the node:<v>-trixie image, so the cross glibc is Debian
-// trixie's, the same release as the target's node image and libraries.
+// builder is the node:<v>-trixie image, so the cross glibc headers are
+// Debian trixie's, the release of the target's builder image whose node
+// and libraries the image gets.
 var crossCompilers = map[string]crossCompiler{
 	"arm64": {packages: []string{"g++-aarch64-linux-gnu", "libc6-dev-arm64-cross"}, triplet: "aarch64-linux-gnu", machine: 183, platform: "linux/arm64"},
 	"amd64": {packages: []string{"g++-x86-64-linux-gnu", "libc6-dev-amd64-cross"}, triplet: "x86_64-linux-gnu", machine: 62, platform: "linux/amd64"},
@@ -164,7 +164,8 @@ const (
 )
 
 // crossApt are crossCCStage's apt cache mounts: its own, so its install
-// runs while the toolchain's [build] packages hold theirs (locked).
+// does not wait for the locked mounts of a [build] packages install (the
+// other platform's toolchain in a multi-platform build).
 var crossApt = []llbgen.Cache{
 	{Target: "/var/cache/apt", ID: "node-cross-apt-cache", Locked: true},
 	{Target: "/var/lib/apt", ID: "node-cross-apt-lists", Locked: true},
