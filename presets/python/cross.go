@@ -205,7 +205,7 @@ var uvCrossEnv = []llbgen.KV{
 	{Key: "UV_PYTHON_DOWNLOADS", Value: "never"},
 	{Key: "UV_LINK_MODE", Value: "copy"},
 	{Key: "UV_COMPILE_BYTECODE", Value: "0"},
-	{Key: "UV_NATIVE_TLS", Value: "1"},
+	{Key: "UV_SYSTEM_CERTS", Value: "1"}, // the system CA store (site CAs, proxies); uv 0.13 deprecates UV_NATIVE_TLS for it
 	{Key: "UV_CACHE_DIR", Value: uvCache},
 }
 

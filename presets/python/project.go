@@ -39,7 +39,7 @@ var (
 // packages of Pipfile.lock, https://pipenv.pypa.io/en/latest/cli.html#requirements).
 // uv needs no export: `uv sync --locked --no-dev` reads uv.lock itself.
 var lockTools = map[string]lockTool{
-	kindUV: {name: "uv", pkgs: "uv"},
+	kindUV: {name: "uv", pkgs: "uv==0.13.9"}, // pinned like the other tools: the same uv for every build
 	kindPoetry: {name: "poetry", pkgs: "poetry==2.5.1 poetry-plugin-export==1.10.1",
 		check:  tools + "/bin/poetry check --lock --no-interaction",
 		export: tools + "/bin/poetry export --only main --format requirements.txt --no-interaction",
