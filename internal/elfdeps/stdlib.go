@@ -123,6 +123,12 @@ func PlanStdlib(root *Root, o StdlibOptions) (*StdlibPlan, error) {
 		}
 	}
 	r := &reach{graph: g.Tops, exts: exts, why: map[string]string{}}
+	for n := range g.Tops {
+		r.longest = max(r.longest, len(n))
+	}
+	for n := range exts {
+		r.longest = max(r.longest, len(n))
+	}
 	for _, m := range g.Startup {
 		r.add(m, "startup")
 	}
@@ -170,6 +176,8 @@ func PlanStdlib(root *Root, o StdlibOptions) (*StdlibPlan, error) {
 type reach struct {
 	graph      map[string][]string
 	exts       map[string][]string
+	trie       []trieNode // the stdlib names, for scanBytes
+	longest    int        // the longest stdlib name, for scanCStrings
 	why        map[string]string
 	work       []string
 	everything string
@@ -215,8 +223,9 @@ func (r *reach) walk(root *Root) error {
 }
 
 // scanDir reads the files under the host directory dir (shown as img):
-// Python sources and .pth files for their imports and quoted module
-// names, ELF files for their strings. Symlinks are not followed.
+// Python and Cython sources (.py, .pyx), .pth files and Python scripts
+// for their imports and quoted module names, bytecode without its source
+// and ELF files for the names in them. Symlinks are not followed.
 func (r *reach) scanDir(dir, img string) error {
 	return filepath.WalkDir(dir, func(hp string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
@@ -225,7 +234,7 @@ func (r *reach) scanDir(dir, img string) error {
 		rel, _ := filepath.Rel(dir, hp)
 		shown := path.Join(img, filepath.ToSlash(rel))
 		name := d.Name()
-		isPy := strings.HasSuffix(name, ".py") || strings.HasSuffix(name, ".pth")
+		isPy := strings.HasSuffix(name, ".py") || strings.HasSuffix(name, ".pth") || strings.HasSuffix(name, ".pyx")
 		pyc := strings.HasSuffix(name, ".pyc") && !sourceExists(hp)
 		if !isPy && !pyc && strings.Contains(name, ".") && !strings.Contains(name, ".so") {
 			return nil // data files and bytecode of sources read here
@@ -238,7 +247,7 @@ func (r *reach) scanDir(dir, img string) error {
 		case bytes.HasPrefix(b, []byte("\x7fELF")):
 			return r.scanELF(hp, shown)
 		case pyc: // bytecode without its source: the names in its code objects
-			r.scanRuns(b, shown+" (bytecode)", nil)
+			r.scanBytes(b, shown+" (bytecode)")
 		case isPy || bytes.HasPrefix(b, []byte("#!")) && bytes.Contains(firstLine(b), []byte("python")):
 			r.scanPython(filepath.ToSlash(rel), string(b), shown)
 		}
@@ -284,19 +293,27 @@ func (r *reach) scanPython(rel, src, shown string) {
 
 // cythonABI matches the ABI module name Cython 3.1 and later compile into
 // a module; those can store their string constants compressed
-// (CYTHON_COMPRESS_STRINGS), unpacked with zlib, bz2 or compression.zstd
-// at import, so their imports are not readable as strings.
-var cythonABI = regexp.MustCompile(`^_cython_(3_([1-9]|\d\d)|[4-9])`)
+// (CYTHON_COMPRESS_STRINGS), unpacked at import with zlib, bz2,
+// compression.zstd or Cython's own LZSS (__Pyx_DecompressString_LZSS,
+// whose back-references break names up), so their imports are not
+// readable as strings.
+var cythonABI = regexp.MustCompile(`_cython_(3_([1-9]|\d\d)|[4-9])`)
 
-// scanELF adds the stdlib names found in the strings of the
-// non-executable sections of the ELF file at the host path hp (scanRuns).
-// A Cython module that may hold compressed strings reaches everything.
+// scanELF adds the stdlib names found in the non-executable sections of
+// the ELF file at the host path hp: in C strings (scanCStrings), and for
+// Rust and Go code, whose strings are stored without terminators one after
+// the other, anywhere (scanBytes). A Cython 3.1+ module that may hold
+// compressed strings (its ABI name and "decompress" among them) reaches
+// everything, unless the source it was compiled from is beside it
+// (hasSource): then that source's imports are the module's.
 func (r *reach) scanELF(hp, shown string) error {
 	f, err := elf.Open(hp)
 	if err != nil {
 		return nil // not an ELF object the loader would map either
 	}
 	defer f.Close()
+	var datas [][]byte
+	unterminated := f.Section(".go.buildinfo") != nil
 	cython, compress := false, false
 	for _, s := range f.Sections {
 		if s.Type != elf.SHT_PROGBITS || s.Flags&elf.SHF_ALLOC == 0 || s.Flags&elf.SHF_EXECINSTR != 0 {
@@ -306,48 +323,131 @@ func (r *reach) scanELF(hp, shown string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %s: %w", shown, s.Name, err)
 		}
-		r.scanRuns(data, shown+" (a string)", func(run string) {
-			cython = cython || cythonABI.MatchString(run)
-			compress = compress || run == "decompress"
-		})
+		datas = append(datas, data)
+		unterminated = unterminated || bytes.Contains(data, []byte("/rustc/")) || bytes.Contains(data, []byte("rust_panic"))
+		cython = cython || cythonABI.Match(data)
+		compress = compress || bytes.Contains(data, []byte("decompress"))
 	}
-	if cython && compress && r.everything == "" {
-		r.everything = shown + " is a Cython 3.1+ module that may store its strings compressed"
+	for _, data := range datas {
+		if unterminated {
+			r.scanBytes(data, shown+" (a string)")
+		} else {
+			r.scanCStrings(data, shown+" (a string)")
+		}
+	}
+	if cython && compress && r.everything == "" && !hasSource(hp) {
+		r.everything = shown + " is a Cython 3.1+ module that may store its strings compressed, without its source beside it"
 	}
 	return nil
 }
 
-// scanRuns adds the stdlib names among data's runs of identifier
-// characters and dots (C strings are NUL-terminated) and their suffixes:
-// linkers merge a string into the tail of a longer one ("ssl" in
-// "openssl"). each, when set, sees every run.
-func (r *reach) scanRuns(data []byte, shown string, each func(string)) {
+// scanCStrings adds the stdlib names among the C strings in data: in each
+// run of identifier characters and dots, every suffix that starts with a
+// name (up to a dot or the run's end): linkers merge a string into the
+// tail of a longer one ("ssl" in "openssl"), and a dotted name
+// ("xml.etree.ElementTree") names its top-level module. Binary data
+// between strings (codec tables) rarely forms such a run.
+func (r *reach) scanCStrings(data []byte, shown string) {
 	for i := 0; i < len(data); {
-		if !isIdent(data[i]) && data[i] != '.' {
+		if !isIdentOrDot(data[i]) {
 			i++
 			continue
 		}
 		j := i
-		for j < len(data) && (isIdent(data[j]) || data[j] == '.') {
+		for j < len(data) && isIdentOrDot(data[j]) {
 			j++
 		}
-		if j-i <= 200 {
-			run := string(data[i:j])
-			if each != nil {
-				each(run)
+		end := j
+		for k := j - 1; k >= i; k-- {
+			if data[k] == '.' {
+				end = k
+				continue
 			}
-			for k := 0; k < len(run); k++ {
-				if c := run[k]; c != '.' && (c < '0' || c > '9') {
-					r.add(run[k:], shown)
-				}
+			if end-k <= r.longest && r.isName(data[k:end]) {
+				r.add(string(data[k:end]), shown)
 			}
 		}
 		i = j
 	}
 }
 
-func isIdent(c byte) bool {
-	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+// isName reports whether b is a stdlib top-level name (reach.known).
+func (r *reach) isName(b []byte) bool {
+	if _, ok := r.graph[string(b)]; ok {
+		return true
+	}
+	_, ok := r.exts[string(b)]
+	return ok
+}
+
+func isIdentOrDot(c byte) bool {
+	return c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// hasSource reports whether the extension module at the host path hp
+// (X.<tag>.so) has the source it was compiled from beside it (X.py, which
+// Cython's pure-Python mode and mypyc wheels ship, or X.pyx), whose imports
+// scanDir reads.
+func hasSource(hp string) bool {
+	dir, name := filepath.Split(hp)
+	mod, _, _ := strings.Cut(name, ".")
+	for _, ext := range []string{".py", ".pyx"} {
+		if fi, err := os.Stat(filepath.Join(dir, mod+ext)); err == nil && fi.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
+}
+
+// scanBytes adds every stdlib name that occurs anywhere in data, whatever
+// surrounds it: C strings end with a NUL, but linkers merge a string into
+// the tail of a longer one ("ssl" in "openssl"), Rust stores its strings
+// back to back, and marshalled bytecode prefixes them with their length.
+// The names are matched with a trie of all of them (r.trie), so the cost is
+// a few steps per byte.
+func (r *reach) scanBytes(data []byte, shown string) {
+	if r.trie == nil {
+		r.trie = []trieNode{{}}
+		var names []string
+		for n := range r.graph {
+			names = append(names, n)
+		}
+		for n := range r.exts {
+			names = append(names, n)
+		}
+		for _, n := range names {
+			cur := int32(0)
+			for i := 0; i < len(n); i++ {
+				c := n[i] & 0x7f
+				if r.trie[cur].next[c] == 0 {
+					r.trie = append(r.trie, trieNode{})
+					r.trie[cur].next[c] = int32(len(r.trie) - 1)
+				}
+				cur = r.trie[cur].next[c]
+			}
+			r.trie[cur].name = n
+		}
+	}
+	t := r.trie
+	for i := range data {
+		for j, cur := i, int32(0); j < len(data) && data[j] < 0x80; j++ {
+			if cur = t[cur].next[data[j]]; cur == 0 {
+				break
+			}
+			if n := &t[cur]; n.name != "" && !n.done {
+				n.done = true
+				r.add(n.name, shown)
+			}
+		}
+	}
+}
+
+// trieNode is a node of reach.trie: the next node per ASCII byte (0: none),
+// and the stdlib name that ends here, once added.
+type trieNode struct {
+	next [128]int32
+	name string
+	done bool
 }
 
 // CopyStdlib copies the lib-dynload files kept (image paths in root, all in

@@ -132,12 +132,14 @@ func TestPlanStdlibReadsELFStrings(t *testing.T) {
 		map[string][]string{"_asyncio": {"PyInit__asyncio", "queue"}}, // a reached extension's strings reach further
 		map[string]string{})
 	put(t, root.Dir(), "/opt/venv/lib/python3.13/site-packages/fast.cpython-313-x86_64-linux-gnu.so",
-		rodataELF("numpy", "asyncio", "x_decimal" /* "decimal" merged into a longer string's tail */), 0o755)
+		rodataELF("numpy", "asyncio", "x_decimal" /* "decimal" merged into a longer string's tail */, "\x01Qdbmx\x02" /* binary data: a name inside a run is no string */), 0o755)
+	// Rust stores its strings back to back, without terminators
+	put(t, root.Dir(), "/opt/venv/lib/python3.13/site-packages/rs.abi3.so", rodataELF("/rustc/90b35a62/library/core/src/fmt.rs", "validatezoneinfoZoneInfokey"), 0o755)
 	p, err := PlanStdlib(root, StdlibOptions{Graph: "/slimfront/stdlib-imports.json", Dynload: dynload, Trees: []string{"/opt/venv"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := dropped(p), []string{"_interpreters", "_sqlite3", "_ssl", "_uuid", "_zoneinfo"}; !reflect.DeepEqual(got, want) {
+	if got, want := dropped(p), []string{"_interpreters", "_sqlite3", "_ssl", "_uuid"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("dropped %v, want %v (why %v)", got, want, p.Why)
 	}
 	if p.Why["_queue"] != "queue" || !strings.Contains(p.Why["_decimal"], "fast.cpython-313") {
@@ -164,6 +166,16 @@ func TestPlanStdlibKeepsEverythingWhenUnsure(t *testing.T) {
 	}
 	if len(p.Dropped) != 0 || !strings.Contains(p.Everything, "Cython") {
 		t.Errorf("compressed Cython strings: dropped %v, everything %q", p.Dropped, p.Everything)
+	}
+	// ... unless its source is beside it (Cython's pure-Python mode,
+	// charset-normalizer's cd.py beside cd.<tag>.so): the source's imports
+	put(t, root.Dir(), "/opt/venv/lib/python3.13/site-packages/cy.py", []byte("import asyncio\n"), 0o644)
+	p, err = PlanStdlib(root, StdlibOptions{Graph: "/slimfront/stdlib-imports.json", Dynload: dynload, Trees: []string{"/opt/venv"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Everything != "" || slices.Contains(dropped(p), "_asyncio") || !slices.Contains(dropped(p), "_sqlite3") {
+		t.Errorf("compressed Cython strings with the source beside: dropped %v, everything %q", dropped(p), p.Everything)
 	}
 }
 
