@@ -127,13 +127,25 @@ func Describe(s Step) string {
 }
 
 // shorten keeps step names on one readable line: an inline script shows its
-// first line and how many more it has.
+// first line that says what it does (shell preamble such as `set -eu`,
+// blank lines and comments are skipped) and how many more lines it has.
 func shorten(a string) string {
 	lines := strings.Split(strings.TrimSpace(a), "\n")
 	if len(lines) == 1 && len(a) <= 100 {
 		return a
 	}
-	first := strings.TrimSpace(lines[0])
+	i := 0
+	for i < len(lines)-1 && preamble(lines[i]) {
+		i++
+	}
+	first := strings.TrimSpace(lines[i])
+	for {
+		head, rest, ok := strings.Cut(first, ";")
+		if !ok || !preamble(head) || strings.TrimSpace(rest) == "" {
+			break
+		}
+		first = strings.TrimSpace(rest)
+	}
 	if len(first) > 100 {
 		first = first[:97] + "..."
 	}
@@ -141,4 +153,11 @@ func shorten(a string) string {
 		return fmt.Sprintf("%q (+%d lines)", first, len(lines)-1)
 	}
 	return fmt.Sprintf("%q", first)
+}
+
+// preamble reports whether a shell script line does nothing a reader needs
+// to know the step: empty, a comment, or a `set` of shell options.
+func preamble(line string) bool {
+	l := strings.TrimSpace(line)
+	return l == "" || strings.HasPrefix(l, "#") || l == "set" || strings.HasPrefix(l, "set -") || strings.HasPrefix(l, "set +")
 }
