@@ -21,9 +21,10 @@ import (
 // prebuilt artifacts on the build platform (Python, Node).
 
 // PlatformApps are the examples whose two-platform build is measured when
-// they are among the run's apps: the smallest app of each language and the
-// ones with prebuilt native code for both CPUs.
-var PlatformApps = []string{"go-hello", "python-flask", "python-native", "node-hello", "node-prebuilds"}
+// they are among the run's apps: the smallest app of each language, the
+// ones with prebuilt native code for both CPUs, and node-native, whose
+// addon (better-sqlite3) is compiled for each CPU.
+var PlatformApps = []string{"go-hello", "python-flask", "python-native", "node-hello", "node-prebuilds", "node-native"}
 
 // platformGoal is the goal for Python and Node: the two-platform
 // build takes at most this many times the single-platform one.
