@@ -2,6 +2,7 @@ package elfdeps
 
 import (
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"os"
 	"path"
@@ -420,6 +421,13 @@ func (t *Trim) pyPackage(root *Root, sp, top, dist string, o TrimOptions) error 
 			}
 		}
 	}
+	dirs := make([]string, 0, len(cands))
+	for _, c := range cands {
+		dirs = append(dirs, strings.ReplaceAll(strings.TrimPrefix(c.img, sp+"/"), "/", "."))
+	}
+	if err := importsOfKept(root, sp, dirs, imported); err != nil {
+		return err
+	}
 	for _, c := range cands {
 		rel := strings.TrimPrefix(c.img, sp+"/")
 		dotted := strings.ReplaceAll(rel, "/", ".")
@@ -433,13 +441,80 @@ func (t *Trim) pyPackage(root *Root, sp, top, dist string, o TrimOptions) error 
 		}
 		// a Keep path inside: remove leaves it and its directory
 		t.Report.Kept = append(t.Report.Kept, keptInside(o.Keep, rel)...)
-		if err := t.remove(root, c.img, sp, c.kind, dist, o, moduleFiles(sp, keepMods)); err != nil {
+		// every imported name under it counts (a submodule of a kept
+		// package too), not only the report's shortest ones
+		var all []string
+		for m := range imported {
+			if m == dotted || strings.HasPrefix(m, dotted+".") {
+				all = append(all, m)
+			}
+		}
+		if err := t.remove(root, c.img, sp, c.kind, dist, o, moduleFiles(sp, all)); err != nil {
 			return err
 		}
 	}
 	for _, f := range loose {
 		if rel := strings.TrimPrefix(f.img, sp+"/"); !keptBy(o.Keep, rel, false) {
 			t.count(f.img, f.size, f.kind, dist)
+		}
+	}
+	return nil
+}
+
+// importsOfKept adds to imported (dotted module -> importing file) what the
+// modules it holds inside the candidate directories (dirs, dotted) import
+// in turn, until nothing new comes: importing django.test.client runs
+// django/test/__init__.py, which imports django.test.testcases and the rest,
+// so a module kept because a non-test module imports it keeps what its own
+// import needs. The files read are each module's m.py or m/__init__.py and
+// its parent packages' __init__.py inside the candidates.
+func importsOfKept(root *Root, sp string, dirs []string, imported map[string]string) error {
+	inside := func(m string) bool {
+		for _, d := range dirs {
+			if m == d || strings.HasPrefix(m, d+".") {
+				return true
+			}
+		}
+		return false
+	}
+	var queue []string
+	for m := range imported {
+		if inside(m) {
+			queue = append(queue, m)
+		}
+	}
+	sort.Strings(queue)
+	read := map[string]bool{}
+	for len(queue) > 0 {
+		m := queue[0]
+		queue = queue[1:]
+		parts := strings.Split(m, ".")
+		for i := 1; i <= len(parts); i++ {
+			if !inside(strings.Join(parts[:i], ".")) {
+				continue
+			}
+			p := strings.Join(parts[:i], "/")
+			for _, rel := range []string{p + ".py", p + "/__init__.py"} {
+				if read[rel] {
+					continue
+				}
+				read[rel] = true
+				b, err := os.ReadFile(root.HostPath(path.Join(sp, rel)))
+				if errors.Is(err, fs.ErrNotExist) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				for _, imp := range pyImports(rel, string(b)) {
+					if _, ok := imported[imp]; !ok {
+						imported[imp] = rel
+						if inside(imp) {
+							queue = append(queue, imp)
+						}
+					}
+				}
+			}
 		}
 	}
 	return nil

@@ -292,3 +292,40 @@ func TestCopySourcelessAfterTrim(t *testing.T) {
 		t.Errorf("without Sourceless: stats %+v, err %v", st.Sourceless, err)
 	}
 }
+
+// A test module kept because a non-test module imports it keeps what its
+// own import runs: its package's __init__.py and their imports, in turn
+// (Django's django/contrib/admin/tests.py imports django.test, whose
+// __init__.py imports django.test.client and the rest).
+func TestPlanTrimKeepsWhatAKeptModuleImports(t *testing.T) {
+	dir := t.TempDir()
+	for p, s := range map[string]string{
+		sp + "/web-1.0.dist-info/top_level.txt": "web\n",
+		sp + "/web/__init__.py":                 "",
+		sp + "/web/admin/__init__.py":           "",
+		sp + "/web/admin/tests.py":              "from web.test import LiveServer\n",
+		sp + "/web/test/__init__.py":            "from web.test.client import Client\nfrom .server import LiveServer\n",
+		sp + "/web/test/client.py":              "from . import signals\n",
+		sp + "/web/test/signals.py":             "",
+		sp + "/web/test/server.py":              "import web.test.utils as u\n",
+		sp + "/web/test/utils.py":               "",
+		sp + "/web/test/unused.py":              "",
+		sp + "/web/test/data/big.bin":           "data",
+	} {
+		put(t, dir, p, []byte(s), 0o644)
+	}
+	tr, err := PlanTrim(mustRoot(t, dir), []string{"/opt/venv"}, TrimOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kept := range []string{"__init__.py", "client.py", "signals.py", "server.py", "utils.py"} {
+		if tr.Files[sp+"/web/test/"+kept] {
+			t.Errorf("web/test/%s is trimmed, though importing web.test runs it", kept)
+		}
+	}
+	for _, gone := range []string{"unused.py", "data/big.bin"} {
+		if !tr.Files[sp+"/web/test/"+gone] {
+			t.Errorf("web/test/%s stays; nothing imports it", gone)
+		}
+	}
+}
