@@ -120,7 +120,7 @@ func mayBuildAddons(files presets.ContextFiles, m pm, deps []string) (bool, stri
 // the target's glibc headers and crt files) that the addons stage uses to
 // build native addons for the target with node-gyp.
 type crossCompiler struct {
-	packages []string // Debian packages installed in crossCCStage
+	packages []string // Debian packages the addons stage installs when an addon needs compiling
 	triplet  string   // GNU triplet: the programs are <triplet>-gcc, -g++, -ar
 	machine  int      // ELF e_machine of the target (elf.EM_AARCH64 = 183, ...)
 	platform string   // "linux/arm64", for messages
@@ -159,13 +159,12 @@ func compilerFor(t presets.Target, alpine bool) *crossCompiler {
 
 // Stage names of the cross-compilation stages.
 const (
-	crossCCStage = "crosscc" // the toolchain stage plus the target's gcc/g++
-	addonsStage  = "addons"  // the production trees with addons compiled for the target
+	addonsStage = "addons" // the production trees with addons compiled for the target
 )
 
-// crossApt are crossCCStage's apt cache mounts: its own, so its install
-// does not wait for the locked mounts of a [build] packages install (the
-// other platform's toolchain in a multi-platform build).
+// crossApt are the addons stage's apt cache mounts: its own, so its
+// install does not wait for the locked mounts of a [build] packages install
+// (the other platform's toolchain in a multi-platform build).
 var crossApt = []llbgen.Cache{
 	{Target: "/var/cache/apt", ID: "node-cross-apt-cache", Locked: true},
 	{Target: "/var/lib/apt", ID: "node-cross-apt-lists", Locked: true},
@@ -175,42 +174,30 @@ var crossApt = []llbgen.Cache{
 // a binding.gyp without an install script).
 const nodeGyp = "/usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
 
-// crossStages returns the stages that compile, for the target, the native
+// crossStages returns the stage that compiles, for the target, the native
 // addons the production install (from stage deps) left without a
-// prebuild, all on the build platform:
+// prebuild, on the build platform: addonsStage, the toolchain stage with
+// the production trees copied from deps, then installJS's compile mode.
+// Only when some addon has no prebuild for the target does that step
+// install Debian's cross gcc/g++ (SLIM_CROSS_APT, apt with the stage's own
+// cache mounts; a tree of prebuilt addons such as sharp's and bcrypt's
+// costs no toolchain install), then runs node-gyp rebuild --release
+// --arch=<cpu> (node-gyp's docs: --arch "Set the target architecture";
+// with npm_config_nodedir the headers are the builder node's, which are the
+// target node's: the same release) with CC/CXX/AR/LINK set to the cross
+// programs (gyp's make generator reads them for the target toolset;
+// CC_host etc. keep host tools on the build platform's compilers), or
+// node-pre-gyp rebuild --target_arch for packages configured for
+// node-pre-gyp. Every ELF file a compile writes must be for the target's
+// machine, else the step fails at the deps line naming the package.
 //
-//   - crossCCStage: the toolchain stage plus Debian's cross gcc/g++ for
-//     the target (apt, own cache mounts), built in parallel with the
-//     production install, which also starts from the toolchain stage;
-//   - addonsStage: the production trees copied from deps, then installJS's
-//     compile mode: node-gyp rebuild --release --arch=<cpu> (node-gyp's
-//     docs: --arch "Set the target architecture"; with npm_config_nodedir
-//     the headers are the builder node's, which are the target node's: the
-//     same release) with CC/CXX/AR/LINK set to the cross programs (gyp's
-//     make generator reads them for the target toolset; CC_host etc. keep
-//     host tools on the build platform's compilers), or node-pre-gyp
-//     rebuild --target_arch for packages configured for node-pre-gyp. Every
-//     ELF file a compile writes must be for the target's machine, else the
-//     step fails at the deps line naming the package.
-//
-// The plan shows both stages for every glibc cross build; which packages
-// took which path (a prebuild, a cross compile) is in the build log.
+// The plan shows the stage for every glibc cross build that may build an
+// addon (mayBuildAddons); which packages took which path (a prebuild, a
+// cross compile) is in the build log.
 func (b *build) crossStages(from string) []llbgen.Stage {
 	cc := b.cc
 	cxx := cc.triplet + "-g++"
 	cpu := envValue(b.targetEnv, "SLIM_TARGET_CPU")
-	ccs := llbgen.Stage{
-		Name:   crossCCStage,
-		Reason: fmt.Sprintf("the toolchain plus Debian's cross compilers for %s (%s), installed while the dependencies install; never part of the image", cc.platform, strings.Join(cc.packages, ", ")),
-		Base:   llbgen.Base{Stage: "toolchain"},
-		Where:  llbgen.OnBuild,
-	}
-	apt := presets.AptInstall(b.app, cc.packages)
-	apt.Reason = "gcc/g++, binutils and glibc headers for " + cc.platform + ", builder only"
-	apt.Key = ""
-	apt.Run.Caches = crossApt
-	ccs.Steps = []llbgen.Step{apt}
-
 	env := append(append([]llbgen.KV{}, b.pm.env...), buildEnv(b.app)...)
 	env = append(env, b.targetEnv...)
 	env = append(env,
@@ -224,21 +211,22 @@ func (b *build) crossStages(from string) []llbgen.Stage {
 		llbgen.KV{Key: "AR_host", Value: "ar"},
 		llbgen.KV{Key: "LINK_host", Value: "g++"},
 		llbgen.KV{Key: "npm_config_node_gyp", Value: nodeGyp},
+		llbgen.KV{Key: "SLIM_CROSS_APT", Value: strings.Join(cc.packages, " ")},
 	)
 	addons := llbgen.Stage{
 		Name:   addonsStage,
 		Reason: "the production trees with the native addons that have no prebuild for " + cc.platform + " compiled for it with " + cxx + " (node-gyp --arch=" + cpu + "); the others keep their prebuilds",
-		Base:   llbgen.Base{Stage: ccs.Name},
+		Base:   llbgen.Base{Stage: "toolchain"},
 		Where:  llbgen.OnBuild,
 		Env:    env,
 		Steps: []llbgen.Step{
 			{Reason: "the production trees installed for the target (their install scripts not run)", Key: "deps",
 				Copy: &llbgen.Copy{From: from, Src: []string{appDir + "/"}, Dest: appDir + "/"}},
 			{Reason: "compile for " + cc.platform + " every addon without a prebuild (node-gyp rebuild --release --arch=" + cpu + ", or node-pre-gyp rebuild --target_arch=" + cpu + "); each compiled ELF file must be for " + cc.platform + ": else an error naming the package",
-				Key: "deps", Run: &llbgen.Run{Argv: []string{installWrapper, "compile"}, Secrets: secrets(b.app)}},
+				Key: "deps", Run: &llbgen.Run{Argv: []string{installWrapper, "compile"}, Secrets: secrets(b.app), Caches: crossApt}},
 		},
 	}
-	return []llbgen.Stage{ccs, addons}
+	return []llbgen.Stage{addons}
 }
 
 // envValue returns the value of key in env, "" when absent.

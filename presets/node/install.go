@@ -441,6 +441,13 @@ function compileAddons() {
   for (const n of all) if (n.prebuilt && !done.has(n.id)) { done.add(n.id); say(n.id + ': prebuilt addon for ' + targetName() + ' (prebuilds/linux-' + target.cpu + '), not compiled'); }
   const todo = all.filter((n) => !n.prebuilt);
   if (!todo.length) { say('no native addon to compile for ' + targetName()); return; }
+  // the cross compilers are installed only now that an addon needs them
+  const apt = (process.env.SLIM_CROSS_APT || '').split(' ').filter(Boolean);
+  if (apt.length && todo.some((n) => n.method)) {
+    say('installing ' + apt.join(' ') + ' to compile ' + todo.filter((n) => n.method).map((n) => n.id).join(', '));
+    const r = cp.spawnSync('sh', ['-c', 'set -e; rm -f /etc/apt/apt.conf.d/docker-clean; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"', 'apt', ...apt], { stdio: 'inherit' });
+    if (r.status !== 0) fail('compile: installing the cross compilers (' + apt.join(' ') + ') failed');
+  }
   for (const n of todo) {
     const rel = path.relative(app, n.dir);
     if (!n.method) { failed.push(n.id + ' (' + rel + '): ' + n.why + ' cannot be cross-compiled'); continue; }
