@@ -431,10 +431,19 @@ var lockNeeds = map[string]struct{ kind, manifest, relock string }{
 	"Pipfile.lock": {kindPipenv, "Pipfile", "pipenv lock"},
 }
 
+// localDist reports whether a deps file name is a distribution archive
+// (an sdist, *.tar.gz or *.zip, or a wheel) that a requirements file can
+// install by path: deps copies it with the manifests, so the install,
+// before the sources are copied, finds it.
+func localDist(name string) bool {
+	return strings.HasSuffix(name, ".tar.gz") || strings.HasSuffix(name, ".zip") || strings.HasSuffix(name, ".whl")
+}
+
 // parseDeps reads the deps key: requirements files (with constraints
 // files), or one lockfile with the manifest it was made from (uv.lock,
 // poetry.lock or pdm.lock with pyproject.toml, Pipfile.lock with Pipfile),
-// or a pyproject.toml alone. Errors are *descriptor.Error at deps[i] or
+// or a pyproject.toml alone, and any local distribution archives
+// (localDist) beside them. Errors are *descriptor.Error at deps[i] or
 // deps, saying which combination is valid.
 func parseDeps(app *descriptor.App) (installer, error) {
 	in := installer{kind: kindRequirements}
@@ -462,8 +471,11 @@ func parseDeps(app *descriptor.App) (installer, error) {
 			} else {
 				in.requirements = append(in.requirements, d)
 			}
+		case localDist(base):
+			// a source distribution or wheel a requirements file names by
+			// path: copied with the manifests, installed from there
 		default:
-			return in, descriptor.Errorf(app, fmt.Sprintf("deps[%d]", i), "unknown Python dependency file %q; valid: requirements files (*.txt, constraints*.txt), pyproject.toml alone, or a lockfile with its manifest: pyproject.toml + uv.lock, poetry.lock or pdm.lock; Pipfile + Pipfile.lock", d)
+			return in, descriptor.Errorf(app, fmt.Sprintf("deps[%d]", i), "unknown Python dependency file %q; valid: requirements files (*.txt, constraints*.txt), pyproject.toml alone, or a lockfile with its manifest: pyproject.toml + uv.lock, poetry.lock or pdm.lock; Pipfile + Pipfile.lock; and local distributions the requirements name by path (*.tar.gz, *.zip, *.whl)", d)
 		}
 	}
 	switch {

@@ -289,3 +289,23 @@ func TestStdlibRootsFromEntrypointAndEnv(t *testing.T) {
 		t.Errorf("stdlib roots: %s", argv)
 	}
 }
+
+// TestLocalDistributionsInDeps: a source distribution or wheel listed in
+// deps beside the requirements file that names it by path is copied with
+// the manifests, so the install (before the sources) finds it; it is not
+// read as a requirements file.
+func TestLocalDistributionsInDeps(t *testing.T) {
+	src := "language = \"python\"\nentrypoint = \"app.py\"\ndeps = [\"requirements.txt\", \"vendor/hellocext-1.0.tar.gz\", \"vendor/pure-2.0-py3-none-any.whl\"]\npreset = \"distroless\"\n"
+	for _, hs := range []presettest.Harness{h, arm64} {
+		plan := hs.Plan(t, src)
+		deps := presettest.Stage(t, plan, "deps")
+		c := deps.Steps[0].Copy
+		if c == nil || !slices.Equal(c.Src, []string{"requirements.txt", "vendor/hellocext-1.0.tar.gz", "vendor/pure-2.0-py3-none-any.whl"}) {
+			t.Errorf("the deps stage's first step does not copy the requirements file and the distributions: %s", llbgen.Describe(deps.Steps[0]))
+		}
+		i := slices.IndexFunc(deps.Steps, func(s llbgen.Step) bool { return s.Key == "deps" && s.Run != nil })
+		if argv := strings.Join(deps.Steps[i].Run.Argv, " "); !strings.HasSuffix(argv, "-r requirements.txt") {
+			t.Errorf("the install reads more than requirements.txt: %s", argv)
+		}
+	}
+}
