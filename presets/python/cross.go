@@ -28,11 +28,25 @@ import (
 //     do not depend on the CPU. Extension modules are stripped by Debian's
 //     binutils for the target (the build platform's strip reads only its
 //     own CPU's objects).
-//   - A package without a wheel for the target is built from its sdist on
-//     the build platform; pure-Python ones are fine, but compiled code
-//     would be for the build platform's CPU, so the install is checked
-//     (crossCheckScript) and fails at the deps line naming those packages.
-//     Cross-compiling sdists is not done.
+//   - A package without a wheel for the target is built by uv from its
+//     sdist on the build platform, and cross-compiled for the target the
+//     way Debian cross-builds Python extensions: in uv's build
+//     environments (and only there: uv's own interpreter query reads
+//     sysconfig.get_platform() too) crossBuildHook points the build
+//     backend at the target's sysconfig (_PYTHON_HOST_PLATFORM,
+//     _PYTHON_SYSCONFIGDATA_NAME; the module is the target image's) and
+//     at Debian's cross compilers (CC, CXX), so setuptools names the
+//     extension .cpython-313-<triplet>.so and the wheel linux_<machine>,
+//     which uv accepts for a manylinux --python-platform (its tags for a
+//     manylinux platform end with linux_<arch>, as packaging's do:
+//     uv-platform-tags). The compilers and the target's Python headers
+//     are installed the first time something compiles (crossCCInstall,
+//     from the compiler wrappers): an install of wheels alone costs
+//     nothing more. A build system that
+//     ignores CC and the target's sysconfig (cargo, a cmake with its own
+//     toolchain) still makes code for the build platform's CPU, so the
+//     install is checked (crossCheckScript) and fails at the deps line
+//     naming those packages, as does a build that fails (uv names it).
 //   - The interpreter, the standard library and the shared libraries come
 //     from the target's gcr.io/distroless/python3-debian13 image (Debian
 //     trixie's python3.13 packages, unpacked), read as data: the scratch
@@ -60,6 +74,13 @@ type crossTarget struct {
 	strip      string // its strip program
 	machine    int    // ELF e_machine of the target (elf.EM_AARCH64, ...)
 	machines   string // ELF e_machine values to names, for crossCheckScript's message
+
+	// cross-compiling source distributions (crossBuildHook, crossCCInstall)
+	triplet       string   // GNU triplet: Debian's cross programs are <triplet>-gcc, -g++, -ar
+	debArch       string   // Debian architecture, for dpkg --add-architecture and pkg:arch
+	hostPlatform  string   // the target's sysconfig.get_platform(): _PYTHON_HOST_PLATFORM
+	sysconfigdata string   // the target's sysconfig module: _PYTHON_SYSCONFIGDATA_NAME
+	compilers     []string // Debian trixie packages of the cross toolchain (gcc, g++, the target's glibc headers)
 }
 
 // elfMachineNames are the ELF machines crossCheckScript names.
@@ -72,9 +93,24 @@ const elfMachineNames = "62=x86-64,183=aarch64,3=i386,40=arm,21=ppc64,22=s390x,2
 // (manylinux2014, _2_28, ...) is accepted too. The strip programs are
 // Debian's binutils for the target (the build platform's strip reads only
 // its own CPU's objects).
+//
+// The compilers are Debian trixie's cross toolchains
+// (https://packages.debian.org/trixie/gcc-aarch64-linux-gnu, and
+// gcc-x86-64-linux-gnu for amd64 targets on an arm64 build platform) with
+// the target's glibc headers (libc6-dev-<arch>-cross); the target's Python
+// headers are Debian's multiarch libpython3.13-dev:<arch>, whose pyconfig.h
+// is /usr/include/<triplet>/python3.13/pyconfig.h. The host platform and
+// sysconfig module names are CPython's for the target (sysconfig's
+// get_platform() "linux-<machine>" and _sysconfigdata_<abiflags>_linux_<multiarch>,
+// the file Debian's libpython3.13-stdlib and distroless ship in
+// /usr/lib/python3.13).
 var crossTargets = map[string]crossTarget{
-	"arm64": {platform: "linux/arm64", uvPlatform: "aarch64-manylinux_2_40", binutils: "binutils-aarch64-linux-gnu", strip: "aarch64-linux-gnu-strip", machine: 183},
-	"amd64": {platform: "linux/amd64", uvPlatform: "x86_64-manylinux_2_40", binutils: "binutils-x86-64-linux-gnu", strip: "x86_64-linux-gnu-strip", machine: 62},
+	"arm64": {platform: "linux/arm64", uvPlatform: "aarch64-manylinux_2_40", binutils: "binutils-aarch64-linux-gnu", strip: "aarch64-linux-gnu-strip", machine: 183,
+		triplet: "aarch64-linux-gnu", debArch: "arm64", hostPlatform: "linux-aarch64", sysconfigdata: "_sysconfigdata__linux_aarch64-linux-gnu",
+		compilers: []string{"gcc-aarch64-linux-gnu", "g++-aarch64-linux-gnu", "libc6-dev-arm64-cross"}},
+	"amd64": {platform: "linux/amd64", uvPlatform: "x86_64-manylinux_2_40", binutils: "binutils-x86-64-linux-gnu", strip: "x86_64-linux-gnu-strip", machine: 62,
+		triplet: "x86_64-linux-gnu", debArch: "amd64", hostPlatform: "linux-x86_64", sysconfigdata: "_sysconfigdata__linux_x86_64-linux-gnu",
+		compilers: []string{"gcc-x86-64-linux-gnu", "g++-x86-64-linux-gnu", "libc6-dev-amd64-cross"}},
 }
 
 // crossFor returns the cross build of app for t, or nil when the builder
@@ -119,9 +155,26 @@ const crossCheckPath = "/usr/local/lib/slimfront/crosscheck.py"
 
 // crossCheckScript fails when the directories hold ELF files for another
 // machine than the target's, naming the distributions (by their RECORD)
-// that own them: source distributions uv built on the build platform.
+// that own them: source distributions built on the build platform by a
+// build system that did not cross-compile. First it names the
+// distributions built here for the target (their WHEEL's tag is a plain
+// linux_<machine>, which only a local build has: an index's wheels are
+// manylinux), so the log says which sdists were cross-compiled.
 const crossCheckScript = `"""slimfront: the install for PLATFORM must hold no compiled code for another CPU."""
 import os, sys
+
+
+def built_here(dirs):
+    out = []
+    for d in dirs:
+        for dirpath, dirnames, files in os.walk(d):
+            if not dirpath.endswith(".dist-info") or "WHEEL" not in files:
+                continue
+            with open(os.path.join(dirpath, "WHEEL"), encoding="utf-8", errors="replace") as f:
+                tags = [l.split(":", 1)[1].strip() for l in f if l.startswith("Tag:")]
+            if any("-linux_" in t for t in tags):
+                out.append("%s (%s)" % (os.path.basename(dirpath)[: -len(".dist-info")].replace("-", " "), ", ".join(tags)))
+    return sorted(out)
 
 
 def machine(path):
@@ -138,6 +191,8 @@ def machine(path):
 def main():
     want, platform, names, *dirs = sys.argv[1:]
     want, names = int(want), dict(kv.split("=") for kv in names.split(","))
+    for b in built_here(dirs):
+        print("slimfront: deps: built from its source distribution for %s: %s" % (platform, b), file=sys.stderr)
     bad = {}
     for d in dirs:
         for dirpath, dirnames, files in os.walk(d):
@@ -178,9 +233,10 @@ def main():
     lines = ["  %s: %s" % (d, ", ".join(fs)) for d, fs in sorted(by_dist.items())]
     sys.exit("slimfront: deps: no %s wheel for these packages, so they were built from source on the build platform "
              "and their compiled code is for its CPU, not the target's:\n%s\n"
-             "Images for another CPU are built without emulation from the target's wheels (cross-compiling source "
-             "distributions is not supported): use versions that publish %s wheels (manylinux), or build %s on a "
-             "machine of that CPU." % (platform, "\n".join(lines), platform, platform))
+             "Images for another CPU are built without emulation from the target's wheels; source distributions are "
+             "cross-compiled only by build systems that take CC and the target's sysconfig (setuptools, "
+             "_PYTHON_HOST_PLATFORM), which these did not: use versions that publish %s wheels (manylinux), or build %s "
+             "on a machine of that CPU." % (platform, "\n".join(lines), platform, platform))
 
 
 main()
@@ -194,9 +250,119 @@ const crossInstallPath = "/usr/local/lib/slimfront/crossinstall"
 // cross install works and what it needs.
 const crossInstallSh = `#!/bin/sh
 p=$1; shift; "$@" && exit 0; rc=$?
-echo "slimfront: deps: for $p the dependencies are installed on the build platform, without emulation, by uv for the target (--python-platform), from $p wheels: see uv's error above. A package with compiled code and no $p wheel cannot be installed this way (cross-compiling source distributions is not supported): use a version that publishes $p (manylinux) wheels, or build $p on a machine of that CPU. Requirements files are read by uv here (pip-only options such as a per-requirement --no-binary are refused)." >&2
+echo "slimfront: deps: for $p the dependencies are installed on the build platform, without emulation, by uv for the target (--python-platform), from $p wheels; a package without one is built from its source distribution and cross-compiled for $p with Debian's cross compilers and the target's sysconfig (build systems that take CC and _PYTHON_HOST_PLATFORM, as setuptools does): see uv's error above. A package whose build needs more (a system library and its headers for $p, a build system that ignores CC) cannot be installed this way: use a version that publishes $p (manylinux) wheels, or build $p on a machine of that CPU. Requirements files are read by uv here (pip-only options such as a per-requirement --no-binary are refused)." >&2
 exit $rc
 `
+
+// Where crossToolsStage writes the sdist cross-build files.
+const (
+	// crossHookPath is the sitecustomize module every interpreter of the
+	// builder runs at startup, uv's build environments included (site
+	// imports sitecustomize from the stdlib directory, which a venv
+	// keeps): Debian's /usr/lib/python3.13/sitecustomize.py is a link to
+	// this file.
+	crossHookPath = "/etc/python" + crossVersion + "/sitecustomize.py"
+	// crossCCInstallPath is crossCCInstall's script.
+	crossCCInstallPath = "/usr/local/lib/slimfront/crosscc"
+	// crossCCWrappers is where the compiler wrappers are, ahead of
+	// /usr/bin in PATH.
+	crossCCWrappers = "/usr/local/bin"
+)
+
+// crossBuildHook returns the sitecustomize module that gives a PEP 517
+// build backend uv runs in the cross install the target's build
+// configuration, Debian's way of cross-building Python extensions
+// (dh-python and pybuild set _PYTHON_HOST_PLATFORM and
+// _PYTHON_SYSCONFIGDATA_NAME for the host architecture): sysconfig then
+// reports the target's platform (get_platform(), so setuptools tags the
+// wheel linux_<machine>) and config vars (EXT_SUFFIX
+// .cpython-313-<triplet>.so, the target's CFLAGS and LDSHARED, whose
+// compiler Debian's sysconfig names <triplet>-gcc), and CC/CXX name the
+// cross compilers for build systems that read them. It acts only with
+// SLIM_CROSS_SDISTS=1 in a venv under $UV_CACHE_DIR, where uv creates its
+// build environments: uv's own interpreter query also reads
+// sysconfig.get_platform() (and would then pick the target's wheels for
+// build requirements that run here), and so does everything else in the
+// builder. It keeps Debian's apport hook.
+func (c *crossTarget) crossBuildHook() string {
+	return fmt.Sprintf(`"""slimfront: source distributions uv builds in the install for %[1]s are cross-compiled for it."""
+import os
+import sys
+
+
+def _slimfront_cross():
+    cache = os.environ.get("UV_CACHE_DIR", "").rstrip("/")
+    if os.environ.get("SLIM_CROSS_SDISTS") != "1" or not cache or sys.prefix == sys.base_prefix:
+        return
+    if not os.path.realpath(sys.prefix).startswith(os.path.realpath(cache) + "/"):
+        return  # not one of uv's build environments
+    os.environ.update({
+        "_PYTHON_HOST_PLATFORM": %[2]q,
+        "_PYTHON_SYSCONFIGDATA_NAME": %[3]q,
+        "CC": "%[4]s-gcc",
+        "CXX": "%[4]s-g++",
+        "AR": "%[4]s-ar",
+    })
+
+
+_slimfront_cross()
+del _slimfront_cross
+
+try:  # Debian's sitecustomize
+    import apport_python_hook
+except ImportError:
+    pass
+else:
+    apport_python_hook.install()
+`, c.platform, c.hostPlatform, c.sysconfigdata, c.triplet)
+}
+
+// crossCCWrapper returns the script installed as <triplet>-gcc, -g++ and
+// -ar in crossCCWrappers: it runs Debian's program of that name, installing
+// the cross toolchain first (crossCCInstall) when it is not there yet, so
+// a cross install that compiles nothing never installs it.
+func (c *crossTarget) crossCCWrapper() string {
+	return fmt.Sprintf(`#!/bin/sh
+# slimfront: Debian's cross program for %[1]s of this name, installed on first use
+p=/usr/bin/${0##*/}
+[ -x "$p" ] || %[2]s >&2 || { echo "slimfront: deps: installing Debian's cross toolchain for %[1]s failed (above)" >&2; exit 1; }
+exec "$p" "$@"
+`, c.platform, crossCCInstallPath)
+}
+
+// crossCCInstall returns the script that installs, once per install step
+// (flock on the apt cache mount, which concurrent builds share), Debian
+// trixie's cross toolchain for the target and its Python headers: the
+// target's architecture is added to dpkg (multiarch) and
+// libpython3.13-dev:<arch> puts pyconfig.h in
+// /usr/include/<triplet>/python3.13, where Debian's
+// /usr/include/python3.13/pyconfig.h looks for the target's.
+func (c *crossTarget) crossCCInstall() string {
+	pkgs := strings.Join(append(slices.Clone(c.compilers), "libpython"+crossVersion+"-dev:"+c.debArch), " ")
+	return fmt.Sprintf(`#!/bin/sh
+# slimfront: Debian's cross toolchain for %[1]s and its Python headers, installed when a source distribution compiles
+set -eu
+mkdir -p /var/cache/apt
+exec 9>/var/cache/apt/slimfront-crosscc.lock
+flock 9
+[ -x /usr/bin/%[2]s-gcc ] && [ -e /usr/include/%[2]s/python%[3]s/pyconfig.h ] && exit 0
+echo "slimfront: deps: a source distribution compiles for %[1]s: installing Debian's %[4]s" >&2
+rm -f /etc/apt/apt.conf.d/docker-clean
+echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache
+dpkg --add-architecture %[5]s
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends %[4]s >/dev/null
+`, c.platform, c.triplet, crossVersion, pkgs, c.debArch)
+}
+
+// crossCCApt are the apt cache mounts of the cross install's step, for
+// crossCCInstall: shared (not locked: the step runs the whole install, and
+// crossCCInstall locks only while it installs), and not crossApt, which
+// crossStripStage holds locked.
+var crossCCApt = []llbgen.Cache{
+	{Target: "/var/cache/apt", ID: "python-crosscc-apt-cache"},
+	{Target: "/var/lib/apt", ID: "python-crosscc-apt-lists"},
+}
 
 // uvCrossEnv is uv's environment for installing into the venv: no
 // downloaded interpreters, copies (the cache is a mount), no bytecode (the
@@ -240,7 +406,10 @@ var crossApt = []llbgen.Cache{
 //   - crossStripStage: Debian's binutils for the target on the builder's
 //     base image, in parallel with the builder;
 //   - crossToolsStage: uv in the builder's tools venv (unless uv.lock
-//     already put it there), the install wrapper and crossCheckScript;
+//     already put it there), the install wrapper and crossCheckScript, and
+//     what cross-compiles sdists: the target's sysconfig module (copied
+//     from runtime, the target's Python image, which comes first in the
+//     plan), crossBuildHook, the compiler wrappers and crossCCInstall;
 //   - deps on crossToolsStage, installing with uv for the target
 //     (install) and checking the result (checkStep), without the strip;
 //   - strippedStage: the venv copied onto crossStripStage and stripped
@@ -249,7 +418,7 @@ var crossApt = []llbgen.Cache{
 // It returns an error when the native stages do not have the shape it
 // rewrites (a change in stages.go the cross build does not know yet); the
 // unit tests plan every kind of dependency file.
-func (c *crossTarget) builders(builder, deps llbgen.Stage, in installer) ([]llbgen.Stage, error) {
+func (c *crossTarget) builders(runtime, builder, deps llbgen.Stage, in installer) ([]llbgen.Stage, error) {
 	builder.Where = llbgen.OnBuild
 	strip := llbgen.Stage{
 		Name:   crossStripStage,
@@ -277,7 +446,17 @@ func (c *crossTarget) builders(builder, deps llbgen.Stage, in installer) ([]llbg
 		llbgen.Step{Reason: "install wrapper: says last what a cross install needs when it fails",
 			File: &llbgen.File{Path: crossInstallPath, Data: []byte(crossInstallSh), Mode: 0o755}},
 		llbgen.Step{Reason: "the check that nothing compiled for the build platform's CPU was installed",
-			File: &llbgen.File{Path: crossCheckPath, Data: []byte(crossCheckScript), Mode: 0o644}})
+			File: &llbgen.File{Path: crossCheckPath, Data: []byte(crossCheckScript), Mode: 0o644}},
+		llbgen.Step{Reason: "the target's sysconfig (" + c.sysconfigdata + ".py, from its Python image), for cross-compiling sdists",
+			Copy: &llbgen.Copy{From: runtime.Name, Src: []string{"/usr/lib/python" + crossVersion + "/" + c.sysconfigdata + ".py"}, Dest: "/usr/lib/python" + crossVersion + "/"}},
+		llbgen.Step{Reason: "in uv's build environments only: the target's sysconfig and Debian's " + c.triplet + " compilers for the build backend (_PYTHON_HOST_PLATFORM=" + c.hostPlatform + ", _PYTHON_SYSCONFIGDATA_NAME, CC, CXX)",
+			File: &llbgen.File{Path: crossHookPath, Data: []byte(c.crossBuildHook()), Mode: 0o644}},
+		llbgen.Step{Reason: "installs Debian's cross toolchain for " + c.platform + " and libpython" + crossVersion + "-dev:" + c.debArch + " the first time a source distribution compiles",
+			File: &llbgen.File{Path: crossCCInstallPath, Data: []byte(c.crossCCInstall()), Mode: 0o755}})
+	for _, prog := range []string{"gcc", "g++", "ar"} {
+		ts.Steps = append(ts.Steps, llbgen.Step{Reason: c.triplet + "-" + prog + ", installed on first use",
+			File: &llbgen.File{Path: crossCCWrappers + "/" + c.triplet + "-" + prog, Data: []byte(c.crossCCWrapper()), Mode: 0o755}})
+	}
 
 	deps.Where = llbgen.OnBuild
 	deps.Base = llbgen.Base{Stage: ts.Name}
@@ -292,7 +471,7 @@ func (c *crossTarget) builders(builder, deps llbgen.Stage, in installer) ([]llbg
 		return nil, err
 	}
 	deps.Steps[install].Run = run
-	deps.Steps[install].Reason = "install into the venv for " + c.platform + " with uv (--python-platform " + c.uvPlatform + "): the target's wheels"
+	deps.Steps[install].Reason = "install into the venv for " + c.platform + " with uv (--python-platform " + c.uvPlatform + "): the target's wheels, and sdists cross-compiled with Debian's " + c.triplet + "-gcc (installed if one compiles)"
 	deps.Steps = slices.Insert(deps.Steps, install+1, c.checkStep(venv))
 	i := slices.IndexFunc(deps.Steps, func(s llbgen.Step) bool {
 		return s.Run != nil && len(s.Run.Argv) > 0 && s.Run.Argv[0] == "find" && slices.Contains(s.Run.Argv, "strip")
@@ -317,14 +496,15 @@ func (c *crossTarget) builders(builder, deps llbgen.Stage, in installer) ([]llbg
 			step,
 		},
 	}
-	return []llbgen.Stage{builder, strip, ts, deps, stripped}, nil
+	return []llbgen.Stage{runtime, builder, strip, ts, deps, stripped}, nil
 }
 
 // install rewrites the native install run for the target: uv sync with
 // --python-platform for uv.lock, and uv pip install with --python-platform
 // in place of the tools venv's pip for every other kind (requirements
-// files, a pyproject.toml's dependencies, the poetry/pdm/pipenv exports).
-// A failure ends with crossInstallSh's message.
+// files, a pyproject.toml's dependencies, the poetry/pdm/pipenv exports),
+// with SLIM_CROSS_SDISTS=1 (crossBuildHook acts) and crossCCApt mounted
+// (for crossCCInstall). A failure ends with crossInstallSh's message.
 func (c *crossTarget) install(run llbgen.Run, in installer) (*llbgen.Run, error) {
 	argv := slices.Clone(run.Argv)
 	if in.kind == kindUV {
@@ -344,6 +524,8 @@ func (c *crossTarget) install(run llbgen.Run, in installer) (*llbgen.Run, error)
 		run.Caches = append(slices.Clone(run.Caches), uvMount)
 	}
 	run.Argv = append([]string{crossInstallPath, c.platform}, argv...)
+	run.Env = append(slices.Clone(run.Env), llbgen.KV{Key: "SLIM_CROSS_SDISTS", Value: "1"}) // crossBuildHook
+	run.Caches = append(slices.Clone(run.Caches), crossCCApt...)
 	return &run, nil
 }
 
@@ -352,7 +534,7 @@ func (c *crossTarget) install(run llbgen.Run, in installer) (*llbgen.Run, error)
 func (c *crossTarget) checkStep(dirs ...string) llbgen.Step {
 	argv := append([]string{"/usr/bin/python" + crossVersion, crossCheckPath, fmt.Sprint(c.machine), c.platform, c.machines}, dirs...)
 	return llbgen.Step{
-		Reason: "every compiled file installed is for " + c.platform + " (a package without a wheel for it was built here, for the build platform's CPU: an error naming it)",
+		Reason: "every compiled file installed is for " + c.platform + " (a package built here by a build system that did not cross-compile: an error naming it); the log names the sdists cross-compiled",
 		Key:    "deps",
 		Run:    &llbgen.Run{Argv: argv, Network: llbgen.NetNone},
 	}
@@ -486,24 +668,23 @@ with open(os.path.join(out, "status"), "w") as f:
 
 // finalStages returns the cross build's stages after the builders and its
 // final stage, for distroless or scratch (crossFor plans alpine natively):
-// the target's Python image (runtime), on scratch the rootfs assembled on
-// the build platform from its files, the target stage (that image plus the
-// venv, and the rootfs) which the closure reads, the closure, and the
-// final stage, which only copies.
+// on scratch the rootfs assembled on the build platform from the target's
+// Python image (runtime, which builders put first), the target stage (that
+// image plus the venv, and the rootfs) which the closure reads, the
+// closure, and the final stage, which only copies.
 func (c *crossTarget) finalStages(app *descriptor.App, t presets.Target, fl flavor, std *presets.Stdlib, uid, gid int) ([]llbgen.Stage, llbgen.Stage) {
 	if base.Base(app.Preset) == base.Distroless {
-		runtime := c.runtimeStage(true)
+		runtime := c.runtimeStage(true) // in the plan already, first (builders)
 		target := c.targetStage(strippedStage, "")
 		libs := presets.Closure{Name: "libs", From: target.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Sourceless: app.Run.Sourceless, Have: runtime.Name}.Stage(t)
 		final := llbgen.Stage{Name: "final", Reason: "distroless python3 for " + c.platform + ": Debian's python3.13 at the builder's path, CA certificates, tzdata, no shell",
 			Base: llbgen.Base{Image: runtime.Base.Image}, Steps: []llbgen.Step{presets.CopyClosureTrees(libs.Name, venvWhat)}}
-		return []llbgen.Stage{runtime, target, libs}, final
+		return []llbgen.Stage{target, libs}, final
 	}
-	runtime := c.runtimeStage(false)
 	zs := stdlibStage(fl, llbgen.OnBuild)
 	rs := c.rootfs(fl)
 	target := c.targetStage(strippedStage, rs.Name)
 	libs := presets.Closure{Name: "libs", From: target.Name, Trees: []string{venv}, Trim: !app.Run.NoTrim, Keep: app.Run.Keep, Sourceless: app.Run.Sourceless,
 		Entries: []string{fl.python}, Stdlib: std}.Stage(t)
-	return []llbgen.Stage{runtime, zs, rs, target, libs}, scratchStage(rs.Name, libs.Name, std, uid, gid)
+	return []llbgen.Stage{zs, rs, target, libs}, scratchStage(rs.Name, libs.Name, std, uid, gid)
 }

@@ -215,7 +215,9 @@ func TestCrossRootfsScriptReadsTheTarget(t *testing.T) {
 // TestCrossCheckScriptNamesTheDistributions runs crossCheckScript on a
 // site-packages holding an x86-64 and an aarch64 ELF header: for aarch64
 // it fails naming the distribution that owns the x86-64 file (by its
-// RECORD); for x86-64 the other way round; without ELF files it passes.
+// RECORD), and names the one whose wheel was built here (tag
+// linux_aarch64, not manylinux); for x86-64 the other way round; without
+// ELF files it passes.
 func TestCrossCheckScriptNamesTheDistributions(t *testing.T) {
 	py, err := exec.LookPath("python3")
 	if err != nil {
@@ -237,6 +239,8 @@ func TestCrossCheckScriptNamesTheDistributions(t *testing.T) {
 		"wheel/_fast.cpython-313-aarch64-linux-gnu.so":     elfHeader(183),
 		"wheel-2.0.dist-info/METADATA":                     []byte("Name: wheel-pkg\nVersion: 2.0\n"),
 		"wheel-2.0.dist-info/RECORD":                       []byte("wheel/_fast.cpython-313-aarch64-linux-gnu.so,,\n"),
+		"wheel-2.0.dist-info/WHEEL":                        []byte("Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp313-cp313-linux_aarch64\n"),
+		"native-1.2.dist-info/WHEEL":                       []byte("Wheel-Version: 1.0\nTag: cp313-cp313-manylinux_2_17_x86_64\nTag: cp313-cp313-manylinux2014_x86_64\n"),
 		"pure/__init__.py":                                 []byte("\x7fELF but short"),
 	}
 	for name, data := range files {
@@ -258,6 +262,10 @@ func TestCrossCheckScriptNamesTheDistributions(t *testing.T) {
 	out, err := run("183", "linux/arm64", filepath.Join(dir, "venv"))
 	if err == nil || !strings.Contains(out, "no linux/arm64 wheel") || !strings.Contains(out, "native 1.2: _speedups.cpython-313-x86_64-linux-gnu.so (x86-64)") || strings.Contains(out, "wheel-pkg") {
 		t.Errorf("aarch64 check: err = %v, output:\n%s", err, out)
+	}
+	// a wheel tagged plain linux_<machine> was built here: the log names it
+	if want := "slimfront: deps: built from its source distribution for linux/arm64: wheel 2.0 (cp313-cp313-linux_aarch64)"; !strings.Contains(out, want) || strings.Contains(out, "distribution for linux/arm64: native") {
+		t.Errorf("aarch64 check: the log does not name the wheel built here (%q) or names a manylinux one:\n%s", want, out)
 	}
 	out, err = run("62", "linux/amd64", filepath.Join(dir, "venv"))
 	if err == nil || !strings.Contains(out, "wheel-pkg 2.0: _fast.cpython-313-aarch64-linux-gnu.so (aarch64)") || strings.Contains(out, "native 1.2") {
@@ -320,5 +328,120 @@ func TestCrossDpkgDatabaseFromRecords(t *testing.T) {
 	sums, err := os.ReadFile(filepath.Join(out, "var/lib/dpkg/status.d/libffi8.md5sums"))
 	if err != nil || strings.TrimSpace(string(sums)) != "0123456789abcdef0123456789abcdef  usr/lib/aarch64-linux-gnu/libffi.so.8" {
 		t.Errorf("libffi8 md5sums = %q, %v (want only the copied library's line)", sums, err)
+	}
+}
+
+// TestCrossSdistsCompiledForTheTarget: in every cross plan the target's
+// Python image comes first, crosstools holds the target's sysconfig module
+// (copied from it), crossBuildHook at Debian's sitecustomize, the
+// compiler wrappers and crossCCInstall, and the install step turns the
+// hook on and mounts crossCCInstall's apt caches (shared, not the strip
+// stage's locked ones).
+func TestCrossSdistsCompiledForTheTarget(t *testing.T) {
+	for name, src := range crossKinds {
+		for _, b := range []string{"distroless", "scratch"} {
+			t.Run(name+"/"+b, func(t *testing.T) {
+				plan := arm64.Plan(t, presettest.WithBase(src, b))
+				if plan.Stages[0].Name != "runtime" || plan.Stages[0].Base.Image != "gcr.io/distroless/python3-debian13:nonroot" {
+					t.Errorf("the first stage is %s (%+v), want runtime, the target's Python image", plan.Stages[0].Name, plan.Stages[0].Base)
+				}
+				ts := presettest.Stage(t, plan, crossToolsStage)
+				files := map[string]string{}
+				copied := false
+				for _, s := range ts.Steps {
+					if s.File != nil {
+						files[s.File.Path] = string(s.File.Data)
+					}
+					if c := s.Copy; c != nil && c.From == "runtime" && slices.Equal(c.Src, []string{"/usr/lib/python3.13/_sysconfigdata__linux_aarch64-linux-gnu.py"}) && c.Dest == "/usr/lib/python3.13/" {
+						copied = true
+					}
+				}
+				if !copied {
+					t.Error("crosstools does not copy the target's _sysconfigdata__linux_aarch64-linux-gnu.py from runtime into the stdlib")
+				}
+				hook := files[crossHookPath]
+				for _, want := range []string{`"_PYTHON_HOST_PLATFORM": "linux-aarch64"`, `"_PYTHON_SYSCONFIGDATA_NAME": "_sysconfigdata__linux_aarch64-linux-gnu"`, `"CC": "aarch64-linux-gnu-gcc"`, `"CXX": "aarch64-linux-gnu-g++"`, "SLIM_CROSS_SDISTS", "UV_CACHE_DIR"} {
+					if !strings.Contains(hook, want) {
+						t.Errorf("the build hook at %s does not hold %s:\n%s", crossHookPath, want, hook)
+					}
+				}
+				install := files[crossCCInstallPath]
+				for _, want := range []string{"dpkg --add-architecture arm64", "gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross libpython3.13-dev:arm64", "flock 9"} {
+					if !strings.Contains(install, want) {
+						t.Errorf("crossCCInstall does not hold %q:\n%s", want, install)
+					}
+				}
+				for _, prog := range []string{"gcc", "g++", "ar"} {
+					if w := files["/usr/local/bin/aarch64-linux-gnu-"+prog]; !strings.Contains(w, crossCCInstallPath) {
+						t.Errorf("no wrapper /usr/local/bin/aarch64-linux-gnu-%s installing the toolchain on first use: %q", prog, w)
+					}
+				}
+				deps := presettest.Stage(t, plan, "deps")
+				i := slices.IndexFunc(deps.Steps, func(s llbgen.Step) bool { return s.Key == "deps" && s.Run != nil })
+				run := deps.Steps[i].Run
+				if !slices.Contains(run.Env, llbgen.KV{Key: "SLIM_CROSS_SDISTS", Value: "1"}) {
+					t.Errorf("the install does not turn the build hook on: %+v", run.Env)
+				}
+				if !slices.ContainsFunc(run.Env, func(kv llbgen.KV) bool { return kv.Key == "UV_CACHE_DIR" && kv.Value == uvCache }) && !slices.ContainsFunc(deps.Env, func(kv llbgen.KV) bool { return kv.Key == "UV_CACHE_DIR" }) {
+					t.Errorf("the install has no UV_CACHE_DIR, which the hook tells uv's build environments by: %+v", run.Env)
+				}
+				for _, c := range crossCCApt {
+					if !slices.Contains(run.Caches, c) || c.Locked {
+						t.Errorf("the install does not mount %+v shared: %+v", c, run.Caches)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestCrossBuildHookOnlyInUVBuildEnvironments runs crossBuildHook with the
+// host's python3: in a venv under $UV_CACHE_DIR with SLIM_CROSS_SDISTS=1
+// (a uv build environment of the cross install) it sets the target's
+// _PYTHON_HOST_PLATFORM, _PYTHON_SYSCONFIGDATA_NAME and compilers; in a
+// venv elsewhere (the app's venv, which uv queries), without the switch,
+// or outside a venv, it changes nothing.
+func TestCrossBuildHookOnlyInUVBuildEnvironments(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 on this machine to run the hook with")
+	}
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "uv-cache")
+	hook := filepath.Join(dir, "sitecustomize.py")
+	c := crossTargets["arm64"]
+	if err := os.WriteFile(hook, []byte(c.crossBuildHook()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	buildEnv, appEnv := filepath.Join(cache, "builds-v0", ".tmpabc"), filepath.Join(dir, "venv")
+	for _, v := range []string{buildEnv, appEnv} {
+		if out, err := exec.Command(py, "-m", "venv", "--without-pip", v).CombinedOutput(); err != nil {
+			t.Fatalf("python3 -m venv: %v\n%s", err, out)
+		}
+	}
+	const show = `import os, sys; exec(open(sys.argv[1]).read()); print(",".join(os.environ.get(k, "-") for k in ("_PYTHON_HOST_PLATFORM", "_PYTHON_SYSCONFIGDATA_NAME", "CC", "CXX")))`
+	run := func(python string, env ...string) string {
+		cmd := exec.Command(python, "-c", show, hook)
+		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", python, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	const cross, none = "linux-aarch64,_sysconfigdata__linux_aarch64-linux-gnu,aarch64-linux-gnu-gcc,aarch64-linux-gnu-g++", "-,-,-,-"
+	for _, tc := range []struct {
+		what, python string
+		env          []string
+		want         string
+	}{
+		{"a uv build environment of the cross install", buildEnv + "/bin/python", []string{"UV_CACHE_DIR=" + cache + "/", "SLIM_CROSS_SDISTS=1"}, cross},
+		{"a uv build environment without SLIM_CROSS_SDISTS", buildEnv + "/bin/python", []string{"UV_CACHE_DIR=" + cache}, none},
+		{"the app's venv (uv's interpreter query)", appEnv + "/bin/python", []string{"UV_CACHE_DIR=" + cache, "SLIM_CROSS_SDISTS=1"}, none},
+		{"the base interpreter", py, []string{"UV_CACHE_DIR=" + cache, "SLIM_CROSS_SDISTS=1"}, none},
+	} {
+		if got := run(tc.python, tc.env...); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.what, got, tc.want)
+		}
 	}
 }

@@ -143,7 +143,7 @@ func (p Preset) Plan(app *descriptor.App, t presets.Target) (llbgen.Plan, error)
 	builder := builderStage(app, fl, inst)
 	deps := depsStage(app, fl, inst, ep)
 	if cx != nil {
-		cs, err := cx.builders(builder, deps, inst)
+		cs, err := cx.builders(cx.runtimeStage(base.Base(app.Preset) == base.Distroless), builder, deps, inst)
 		if err != nil {
 			return llbgen.Plan{}, err
 		}
