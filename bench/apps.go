@@ -125,6 +125,9 @@ func discover(root string) ([]*App, error) {
 			if err != nil {
 				return nil, err
 			}
+			if !a.OwnHand && !hasCopySources(h, a.Dir) {
+				continue // a language's generic Dockerfile for another layout (requirements.txt, not pyproject.toml)
+			}
 			a.Variants = append(a.Variants, v)
 		}
 		for _, p := range a.Presets {
@@ -226,4 +229,31 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// hasCopySources reports whether every file the Dockerfile at path copies
+// from the build context (COPY lines without --from; "." and patterns
+// always match) exists in the app directory dir: the languages' generic
+// hand-written Dockerfiles copy requirements.txt or package-lock.json,
+// which not every example has.
+func hasCopySources(path, dir string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 || !strings.EqualFold(f[0], "COPY") || strings.HasPrefix(f[1], "--from") {
+			continue
+		}
+		for _, src := range f[1 : len(f)-1] {
+			if strings.HasPrefix(src, "--") || src == "." || strings.ContainsAny(src, "*?[") {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(dir, src)); err != nil {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -259,7 +259,8 @@ func Run(ctx context.Context, cfg Config) error {
 }
 
 // selectApps applies --apps, and in quick mode keeps the smallest app
-// (fewest files) of each language.
+// (fewest files) of each language among those a hand-written baseline
+// builds (any app when none does).
 func selectApps(apps []*App, cfg Config) []*App {
 	var out []*App
 	best := map[string]*App{}
@@ -268,7 +269,9 @@ func selectApps(apps []*App, cfg Config) []*App {
 			continue
 		}
 		if cfg.Quick && a.Skip == "" {
-			if b := best[a.Language]; b == nil || a.files() < b.files() {
+			// the smallest app that a hand-written baseline builds, so the
+			// quick run compares slimfront with it
+			if b := best[a.Language]; b == nil || a.hasBaseline() && !b.hasBaseline() || a.hasBaseline() == b.hasBaseline() && a.files() < b.files() {
 				best[a.Language] = a
 			}
 			continue
@@ -318,4 +321,14 @@ func registryAddr() string {
 		return r
 	}
 	return "127.0.0.1:5000"
+}
+
+// hasBaseline reports whether a hand-written baseline variant builds a.
+func (a *App) hasBaseline() bool {
+	for _, v := range a.Variants {
+		if v.Kind == KindHand && v.Baseline {
+			return true
+		}
+	}
+	return false
 }

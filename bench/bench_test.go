@@ -141,3 +141,28 @@ func TestOwnHandwrittenBaselineGetsTheSizeGoal(t *testing.T) {
 		}
 	}
 }
+
+// Quick mode (CI) builds, per language, the smallest example that a
+// hand-written baseline builds: the languages' generic Dockerfiles copy
+// requirements.txt or package-lock.json, so a pyproject-only example
+// (python-314-requires) gets none of them and is not picked.
+func TestQuickPicksAppsWithABaseline(t *testing.T) {
+	apps, err := discover("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	picked := selectApps(apps, Config{Quick: true})
+	if len(picked) < 3 {
+		t.Fatalf("quick mode picked %d apps, want one per language", len(picked))
+	}
+	for _, a := range picked {
+		if !a.hasBaseline() {
+			t.Errorf("quick mode picked %s, which no hand-written baseline builds", a.Name)
+		}
+	}
+	for _, a := range apps {
+		if a.Name == "python-314-requires" && a.hasBaseline() {
+			t.Errorf("python-314-requires (no requirements.txt) has the generic Python baselines")
+		}
+	}
+}
