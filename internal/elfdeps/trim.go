@@ -443,13 +443,7 @@ func (t *Trim) pyPackage(root *Root, sp, top, dist string, o TrimOptions) error 
 		t.Report.Kept = append(t.Report.Kept, keptInside(o.Keep, rel)...)
 		// every imported name under it counts (a submodule of a kept
 		// package too), not only the report's shortest ones
-		var all []string
-		for m := range imported {
-			if m == dotted || strings.HasPrefix(m, dotted+".") {
-				all = append(all, m)
-			}
-		}
-		if err := t.remove(root, c.img, sp, c.kind, dist, o, moduleFiles(sp, all)); err != nil {
+		if err := t.remove(root, c.img, sp, c.kind, dist, o, moduleFiles(sp, allUnder(imported, dotted))); err != nil {
 			return err
 		}
 	}
@@ -520,11 +514,9 @@ func importsOfKept(root *Root, sp string, dirs []string, imported map[string]str
 	return nil
 }
 
-// importedUnder returns the modules of imported (dotted name -> importing
-// file) that are dotted or under it, sorted, without a name that is only an
-// attribute of a module also listed (`from a.tests.m import f` lists
-// a.tests.m and a.tests.m.f).
-func importedUnder(imported map[string]string, dotted string) []string {
+// allUnder returns the modules of imported (dotted name -> importing file)
+// that are dotted or under it, sorted.
+func allUnder(imported map[string]string, dotted string) []string {
 	var out []string
 	for m := range imported {
 		if m == dotted || strings.HasPrefix(m, dotted+".") {
@@ -532,6 +524,15 @@ func importedUnder(imported map[string]string, dotted string) []string {
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// importedUnder returns the modules of imported (dotted name -> importing
+// file) that are dotted or under it, sorted, without a name that is only an
+// attribute of a module also listed (`from a.tests.m import f` lists
+// a.tests.m and a.tests.m.f).
+func importedUnder(imported map[string]string, dotted string) []string {
+	out := allUnder(imported, dotted)
 	var min []string
 	for _, m := range out {
 		if len(min) > 0 && strings.HasPrefix(m, min[len(min)-1]+".") {
